@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by services and nothing else."""
+
+    list_display = ["seq", "created_at", "actor_label", "action", "target_type", "target_label"]
+    list_filter = ["action", "target_type", ("actor", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["actor_label", "target_id", "target_label", "action"]
+    list_select_related = ["actor"]
+    show_full_result_count = False
+    fields = [
+        "seq",
+        "created_at",
+        "actor",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_id",
+        "target_label",
+        "payload",
+        "ip",
+        "prev_hash",
+        "hash",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,90 @@
+"""Hashing and verification of the audit chain."""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.core.mail import mail_admins
+from django.core.serializers.json import DjangoJSONEncoder
+
+from alliance_portal.models import AuditEvent
+
+logger = logging.getLogger(__name__)
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder
+    )
+
+
+def event_hash(event: AuditEvent) -> str:
+    row = {
+        "seq": event.seq,
+        "created_at": event.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "target_label": event.target_label,
+        "payload": event.payload,
+        "ip": event.ip,
+    }
+    return hashlib.sha256((event.prev_hash + canonical_json(row)).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+
+def audit_chain_verify(*, chunk_size: int = 2000) -> ChainReport:
+    """Walk the whole log in order; return the first row whose link or hash is wrong."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
+        if event.seq != expected_seq:
+            return ChainReport(
+                checked, event.seq, event.pk, f"expected sequence {expected_seq}, a row is missing"
+            )
+        if event.prev_hash != expected_prev:
+            return ChainReport(checked, event.seq, event.pk, "previous-hash link does not match")
+        if event_hash(event) != event.hash:
+            return ChainReport(checked, event.seq, event.pk, "content does not match its hash")
+        expected_prev = event.hash
+        expected_seq += 1
+        checked += 1
+    return ChainReport(checked)
+
+
+def audit_chain_monitor() -> ChainReport:
+    """Verify the chain and alert the operators (ADMINS) when it is broken."""
+    report = audit_chain_verify()
+    if not report.ok:
+        logger.critical(
+            "Audit chain broken at seq %s (id %s): %s",
+            report.broken_seq,
+            report.broken_id,
+            report.reason,
+        )
+        mail_admins(
+            "Audit chain broken",
+            f"The audit log fails verification at row #{report.broken_seq} "
+            f"(id {report.broken_id}): {report.reason}. Rows checked before it: {report.checked}.",
+            fail_silently=True,
+        )
+    return report

@@ -1,0 +1,34 @@
+"""Logins, failed logins and logouts, whichever view performed them, go to the audit log."""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from .services import audit_record
+
+
+@receiver(user_logged_in, dispatch_uid="audit_login")
+def _on_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    audit_record(actor=user, action="auth.login", target=user, request=request)
+
+
+@receiver(user_logged_out, dispatch_uid="audit_logout")
+def _on_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(actor=user, action="auth.logout", target=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def _on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # Django has already masked the password; keep only the identifier that was tried.
+    login = credentials.get("email") or credentials.get("username") or ""
+    audit_record(
+        actor=None,
+        action="auth.login_failed",
+        payload={"login": str(login)[:254]},
+        request=request,
+    )

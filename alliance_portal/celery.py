@@ -1,0 +1,45 @@
+"""The Celery application.
+
+Every task is thin: it takes ids, calls one service and owns its retries. The periodic jobs
+are declared here, in code, so every beat process runs the same schedule; each one also
+exists as a management command.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance_portal.settings.local")
+
+app = Celery("alliance_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    result_accept_content=["json"],
+    task_ignore_result=True,
+    # A task that hangs is told to stop, then killed.
+    task_soft_time_limit=240,
+    task_time_limit=300,
+    # Our tasks are idempotent: acknowledge after the work so a lost worker's task runs again.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    # Tasks get their message back if the worker is cut off mid-task (Redis visibility timeout).
+    broker_transport_options={"visibility_timeout": 3600},
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+    beat_schedule={
+        "verify-audit-chain": {
+            "task": "alliance_portal.tasks.audit_chain_verify",
+            "schedule": crontab(hour=2, minute=15),
+        },
+        "clear-expired-sessions": {
+            "task": "alliance_portal.tasks.sessions_clear_expired",
+            "schedule": crontab(hour=3, minute=0),
+        },
+    },
+)
+app.autodiscover_tasks()

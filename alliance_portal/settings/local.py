@@ -1,0 +1,18 @@
+"""Local development and the demo: `make run`.
+
+With nothing in the environment this runs on SQLite with Celery tasks executed eagerly.
+"""
+
+import os
+
+# Only this module may invent a key, and only for a development machine.
+os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-secret")
+os.environ.setdefault("DJANGO_DEBUG", "true")
+os.environ.setdefault("ALLIANCE_REQUIRE_MFA", "false")
+os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "optional")
+
+from .base import *  # noqa: E402,F403
+from .base import env  # noqa: E402
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+INTERNAL_IPS = ["127.0.0.1"]

@@ -1,0 +1,20 @@
+"""Settings for the test suite. Uses DATABASE_URL, CELERY_BROKER_URL and REDIS_URL when set."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "optional")
+
+from .base import *  # noqa: E402,F403
+from .base import BASE_DIR, env  # noqa: E402
+
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "test-private")
+# Tests call tasks eagerly unless they start a real worker themselves.
+CELERY_TASK_ALWAYS_EAGER = True
+# Nothing is collected in tests; WhiteNoise serves from the finders.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,22 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+# The admin signs in through the portal's own login (with MFA), not a second login form.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = _("ALROSA ALLIANCE administration")
+admin.site.site_title = _("ALROSA ALLIANCE")
+admin.site.index_title = _("Customer policy")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("portal/", include("members.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,200 @@
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, connections, transaction
+from django.urls import reverse
+
+from alliance_portal.audit import audit_chain_verify, audit_record
+from alliance_portal.audit.chain import GENESIS_HASH
+from alliance_portal.models import AuditEvent
+from tests.factories import PASSWORD, UserFactory
+
+
+def _record_some(actor, n: int = 5) -> list[AuditEvent]:
+    return [
+        audit_record(actor=actor, action="test.event", target=actor, payload={"n": i, "x": "é"})
+        for i in range(n)
+    ]
+
+
+def _tamper(sql: str, params: list) -> None:
+    """Change the log behind the application's back, as a database administrator could."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Bypasses the append-only trigger: needs superuser, like a real attacker with it.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)
+
+
+@pytest.mark.django_db
+class TestChain:
+    def test_events_link_to_each_other_and_verify(self, user):
+        events = _record_some(user)
+        assert events[0].seq == 1 and events[0].prev_hash == GENESIS_HASH
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.prev_hash == before.hash
+            assert after.seq == before.seq + 1
+        report = audit_chain_verify()
+        assert report.ok and report.checked == 5
+        call_command("verify_audit_chain")
+
+    def test_payload_is_stored_as_hashed(self, user):
+        import uuid
+
+        value = uuid.uuid4()
+        event = audit_record(actor=user, action="test.uuid", payload={"id": value})
+        event.refresh_from_db()
+        assert event.payload == {"id": str(value)}
+        assert audit_chain_verify().ok
+
+    def test_tampered_row_is_named_by_the_command(self, user):
+        events = _record_some(user)
+        with transaction.atomic():
+            _tamper(
+                "UPDATE alliance_portal_auditevent SET payload = %s WHERE id = %s",
+                ['{"n": 99, "x": "é"}', events[2].pk],
+            )
+        report = audit_chain_verify()
+        assert not report.ok
+        assert report.broken_seq == 3
+        assert "does not match its hash" in report.reason
+        with pytest.raises(CommandError, match=r"row #3 "):
+            call_command("verify_audit_chain")
+
+    def test_deleted_row_is_detected(self, user):
+        events = _record_some(user)
+        with transaction.atomic():
+            _tamper("DELETE FROM alliance_portal_auditevent WHERE id = %s", [events[1].pk])
+        report = audit_chain_verify()
+        assert not report.ok and report.broken_seq == 3
+        assert "missing" in report.reason
+
+    def test_rewritten_row_with_recomputed_hash_breaks_the_next_link(self, user):
+        from alliance_portal.audit.chain import event_hash
+
+        events = _record_some(user)
+        forged = events[1]
+        forged.action = "test.forged"
+        forged.hash = event_hash(forged)
+        with transaction.atomic():
+            _tamper(
+                "UPDATE alliance_portal_auditevent SET action = %s, hash = %s WHERE id = %s",
+                [forged.action, forged.hash, forged.pk],
+            )
+        report = audit_chain_verify()
+        assert report.broken_seq == 3
+        assert "previous-hash link" in report.reason
+
+    def test_the_actor_of_an_event_cannot_be_deleted(self, user):
+        from django.db.models import ProtectedError
+
+        audit_record(actor=user, action="test.event")
+        with pytest.raises(ProtectedError):
+            user.delete()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+class TestAppendOnlyOnPostgres:
+    def test_update_is_refused(self, user):
+        event = audit_record(actor=user, action="test.event")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(action="test.changed")
+        event.refresh_from_db()
+        assert event.action == "test.event"
+
+    def test_delete_is_refused(self, user):
+        event = audit_record(actor=user, action="test.event")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM alliance_portal_auditevent WHERE id = %s", [event.pk])
+        assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain():
+    user = UserFactory()
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            barrier.wait()
+            for i in range(10):
+                with transaction.atomic():
+                    audit_record(actor=user, action="test.concurrent", payload={"i": i})
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = audit_chain_verify()
+    assert report.ok
+    assert AuditEvent.objects.filter(action="test.concurrent").count() == 40
+
+
+@pytest.mark.django_db
+class TestAuthenticationEvents:
+    def test_login_failed_login_and_logout_are_recorded(self, client):
+        user = UserFactory(email="ivan@example.org")
+        login = reverse("account_login")
+        client.post(login, {"login": "ivan@example.org", "password": "wrong password!"})
+        client.post(login, {"login": "ivan@example.org", "password": PASSWORD})
+        client.post(reverse("account_logout"))
+        rows = list(AuditEvent.objects.order_by("seq").values_list("action", "actor", "payload"))
+        assert rows == [
+            ("auth.login_failed", None, {"login": "ivan@example.org"}),
+            ("auth.login", user.pk, {}),
+            ("auth.logout", user.pk, {}),
+        ]
+        assert AuditEvent.objects.filter(action="auth.login").get().ip == "127.0.0.1"
+        assert audit_chain_verify().ok
+
+
+@pytest.mark.django_db
+class TestAuditAdmin:
+    def test_staff_can_read_and_filter_but_not_change(self, client, staff_user):
+        other = UserFactory()
+        _record_some(other, 3)
+        client.force_login(staff_user)
+        url = reverse("admin:alliance_portal_auditevent_changelist")
+        response = client.get(url, {"action": "test.event", "actor__id__exact": other.pk})
+        assert response.status_code == 200
+        assert response.context["cl"].result_count == 3
+        event = AuditEvent.objects.first()
+        detail = client.get(reverse("admin:alliance_portal_auditevent_change", args=[event.pk]))
+        assert detail.status_code == 200
+        assert b'name="_save"' not in detail.content
+        delete = reverse("admin:alliance_portal_auditevent_delete", args=[event.pk])
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+        assert client.get(reverse("admin:alliance_portal_auditevent_add")).status_code == 403
+        assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+    def test_changelist_queries_do_not_grow_with_rows(
+        self, client, staff_user, django_assert_max_num_queries
+    ):
+        client.force_login(staff_user)
+        url = reverse("admin:alliance_portal_auditevent_changelist")
+        _record_some(staff_user, 3)
+        client.get(url)  # warm caches (content types, permissions)
+        with django_assert_max_num_queries(12) as small:
+            client.get(url)
+        _record_some(UserFactory(), 40)
+        with django_assert_max_num_queries(len(small.captured_queries)):
+            client.get(url)
+
+    def test_member_user_cannot_open_the_log(self, client, user):
+        client.force_login(user)
+        response = client.get(reverse("admin:alliance_portal_auditevent_changelist"), follow=True)
+        # The admin sends non-staff to its login, which refuses a signed-in non-staff user.
+        assert response.status_code == 403
+        assert b"test.event" not in response.content

@@ -1,0 +1,48 @@
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from tests.factories import UserFactory
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    has_redis = settings.CELERY_BROKER_URL.startswith("redis://") and bool(settings.REDIS_URL)
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(
+                pytest.mark.skip(reason="needs Redis: set CELERY_BROKER_URL and REDIS_URL")
+            )
+        if "browser" in item.keywords and not shutil.which(CHROMIUM) and not os.environ.get("CI"):
+            item.add_marker(pytest.mark.skip(reason=f"needs {CHROMIUM} (Debian package chromium)"))
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate limits live in the cache; every test starts with none used.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(staff=True)
+
+
+@pytest.fixture
+def db_vendor() -> str:
+    return connection.vendor
