@@ -13,7 +13,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_label", "target_id", "target_label", "action"]
     list_select_related = ["actor"]
     show_full_result_count = False
-    fields = [
+    fields = readonly_fields = (
         "seq",
         "created_at",
         "actor",
@@ -26,8 +26,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         "ip",
         "prev_hash",
         "hash",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,6 +1,6 @@
 import factory
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
@@ -9,7 +9,7 @@ from members.models import User
 PASSWORD = "correct horse battery staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -43,9 +43,9 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get(name=STAFF_GROUP))
 
 
-def decider(**kwargs) -> User:
+def decider(**kwargs):
     return UserFactory(staff=True, groups=[STAFF_GROUP, DECISION_MAKERS_GROUP], **kwargs)
 
 
-def auditor(**kwargs) -> User:
+def auditor(**kwargs):
     return UserFactory(groups=[AUDITORS_GROUP], mfa=True, **kwargs)

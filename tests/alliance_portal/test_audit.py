@@ -1,3 +1,4 @@
+import itertools
 import threading
 
 import pytest
@@ -33,7 +34,7 @@ class TestChain:
     def test_events_link_to_each_other_and_verify(self, user):
         events = _record_some(user)
         assert events[0].seq == 1 and events[0].prev_hash == GENESIS_HASH
-        for before, after in zip(events, events[1:], strict=False):
+        for before, after in itertools.pairwise(events):
             assert after.prev_hash == before.hash
             assert after.seq == before.seq + 1
         report = audit_chain_verify()
@@ -107,9 +108,12 @@ class TestAppendOnlyOnPostgres:
 
     def test_delete_is_refused(self, user):
         event = audit_record(actor=user, action="test.event")
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM alliance_portal_auditevent WHERE id = %s", [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("DELETE FROM alliance_portal_auditevent WHERE id = %s", [event.pk])
         assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
@@ -170,7 +174,7 @@ class TestAuditAdmin:
         response = client.get(url, {"action": "test.event", "actor__id__exact": other.pk})
         assert response.status_code == 200
         assert response.context["cl"].result_count == 3
-        event = AuditEvent.objects.first()
+        event = AuditEvent.objects.earliest("seq")
         detail = client.get(reverse("admin:alliance_portal_auditevent_change", args=[event.pk]))
         assert detail.status_code == 200
         assert b'name="_save"' not in detail.content

@@ -1,0 +1,107 @@
+"""The Celery app as configured, and one real worker on Redis running a real job."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from importlib import import_module
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from alliance_portal.celery import app as celery_app
+from alliance_portal.tasks import sessions_clear_expired
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_configuration_is_json_only_with_limits_and_late_acks():
+    conf = celery_app.conf
+    assert conf.task_serializer == "json"
+    assert conf.accept_content == ["json"]
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert 0 < conf.task_soft_time_limit < conf.task_time_limit
+
+
+def test_every_scheduled_job_is_a_registered_task():
+    celery_app.loader.import_default_modules()
+    for name, entry in celery_app.conf.beat_schedule.items():
+        assert entry["task"] in celery_app.tasks, name
+
+
+@pytest.fixture
+def real_worker(transactional_db):
+    """A `celery worker` process on Redis, using this test's database, on a private queue."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    database_url = f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    queue = f"test-{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "alliance_portal.settings.test",
+        "DATABASE_URL": database_url,
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "alliance_portal",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        yield queue
+    finally:
+        celery_app.conf.task_always_eager = eager
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_real_worker_runs_a_periodic_job(real_worker):
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    expired = store()
+    expired["k"] = "v"
+    expired.create()
+    store.get_model_class().objects.filter(session_key=expired.session_key).update(
+        expire_date=timezone.now() - timedelta(days=1)
+    )
+    live = store()
+    live.create()
+
+    sessions_clear_expired.apply_async(queue=real_worker)
+
+    model = store.get_model_class()
+    deadline = time.monotonic() + 60
+    while model.objects.filter(session_key=expired.session_key).exists():
+        assert time.monotonic() < deadline, "the worker did not run the job within 60 s"
+        time.sleep(0.2)
+    assert model.objects.filter(session_key=live.session_key).exists()
