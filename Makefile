@@ -65,7 +65,7 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 
 bench: system-deps $(VENV)/.dev-installed
-	$(VENV)/bin/pytest benchmarks --benchmark-only -p no:randomly $(PYTEST_ARGS)
+	$(VENV)/bin/pytest benchmarks --benchmark-only $(PYTEST_ARGS)
 
 # Re-pin every dependency after editing requirements/*.in.
 lock:
