@@ -1,5 +1,8 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,3 +45,52 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target_label}".strip()
+
+
+class Document(models.Model):
+    """A file someone uploaded, kept in private storage and served only by checked views.
+
+    The record knows nothing of who may see it: the app that links a document to its own
+    records (an application, an attestation answer) checks that before serving it.
+    """
+
+    class ScanStatus(models.TextChoices):
+        CLEAN = "clean", _("Clean")
+        NOT_SCANNED = "not_scanned", _("Not scanned")
+        INFECTED = "infected", _("Infected (quarantined)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    extension = models.CharField(_("extension"), max_length=8)
+    content_type = models.CharField(_("content type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    storage_name = models.CharField(max_length=255, unique=True, editable=False)
+    scan_status = models.CharField(_("virus scan"), max_length=16, choices=ScanStatus.choices)
+    scan_detail = models.CharField(_("scan result"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scan_status__in=["clean", "not_scanned", "infected"]),
+                name="document_scan_status_valid",
+            ),
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="document_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def quarantined(self) -> bool:
+        return self.scan_status == self.ScanStatus.INFECTED

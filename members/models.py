@@ -1,10 +1,16 @@
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django_countries.fields import CountryField
+
+from alliance_portal.states import Transition
+from django.utils import timezone, translation
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -88,3 +94,347 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class RiskRating(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class Member(models.Model):
+    """A company holding (or having held) the ALLIANCE licence: an approved applicant."""
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    registration_number = models.CharField(_("registration number"), max_length=100)
+    country = CountryField(_("country"))
+    address = models.TextField(_("registered address"))
+    website = models.URLField(_("website"), blank=True)
+    kp_registration = models.CharField(_("Kimberley Process registration"), max_length=100)
+    contract_reference = models.CharField(_("long-term contract reference"), max_length=100)
+    risk_rating = models.CharField(_("risk rating"), max_length=10, choices=RiskRating.choices)
+    public_listing_consent = models.BooleanField(
+        _("listed in the public register"),
+        default=False,
+        help_text=_("The member agrees to appear in the public register while in good standing."),
+    )
+    approved_at = models.DateTimeField(_("approved at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                "country",
+                Lower("registration_number"),
+                name="member_registration_unique",
+                violation_error_message=_(
+                    "A member with this registration number in this country already exists."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(risk_rating__in=RiskRating.values),
+                name="member_risk_rating_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class Role(models.TextChoices):
+    SIGNATORY = "signatory", _("Signatory")
+    COMPLIANCE_OFFICER = "compliance_officer", _("Compliance officer")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Membership(models.Model):
+    """A person acting for a member company, with one role."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["member__legal_name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "member"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.member} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    """An invitation to join a member's team. Only the token's hash is stored."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User,
+        verbose_name=_("accepted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.member}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+class DocumentRequirement(models.Model):
+    """A kind of document an applicant must (or may) provide. Data, kept by staff."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ru = models.CharField(_("title (Russian)"), max_length=200)
+    help_en = models.TextField(_("guidance (English)"), blank=True)
+    help_ru = models.TextField(_("guidance (Russian)"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    active = models.BooleanField(_("asked for"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("document requirement")
+        verbose_name_plural = _("document requirements")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return self.title_ru if translation.get_language() == "ru" else self.title_en
+
+    @property
+    def help(self) -> str:
+        return self.help_ru if translation.get_language() == "ru" else self.help_en
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    INFORMATION_REQUESTED = "information_requested", _("Information requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+_S = ApplicationStatus
+# The one place the application's lifecycle is declared; only members.services moves it.
+APPLICATION_TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition.of({_S.DRAFT}, _S.SUBMITTED),
+    "start_review": Transition.of({_S.SUBMITTED}, _S.UNDER_REVIEW),
+    "request_information": Transition.of({_S.UNDER_REVIEW}, _S.INFORMATION_REQUESTED),
+    "resubmit": Transition.of({_S.INFORMATION_REQUESTED}, _S.UNDER_REVIEW),
+    "approve": Transition.of({_S.UNDER_REVIEW}, _S.APPROVED),
+    "reject": Transition.of({_S.UNDER_REVIEW, _S.INFORMATION_REQUESTED}, _S.REJECTED),
+    "withdraw": Transition.of(
+        {_S.DRAFT, _S.SUBMITTED, _S.UNDER_REVIEW, _S.INFORMATION_REQUESTED}, _S.WITHDRAWN
+    ),
+}
+EDITABLE_STATUSES = frozenset({_S.DRAFT, _S.INFORMATION_REQUESTED})
+OPEN_STATUSES = frozenset({_S.SUBMITTED, _S.UNDER_REVIEW, _S.INFORMATION_REQUESTED})
+
+
+class Application(models.Model):
+    """A company's application to become a licensee, with the data and documents it gives."""
+
+    applicant = models.ForeignKey(
+        User, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="applications"
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+        null=True,
+        blank=True,
+        help_text=_("Set when the application is approved."),
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=ApplicationStatus.choices, default=_S.DRAFT
+    )
+
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    registration_number = models.CharField(_("registration number"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    address = models.TextField(_("registered address"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    kp_registration = models.CharField(
+        _("Kimberley Process registration"), max_length=100, blank=True
+    )
+    contract_reference = models.CharField(
+        _("long-term contract reference"), max_length=100, blank=True
+    )
+    is_long_term_client = models.BooleanField(
+        _("The company buys rough diamonds from ALROSA under a long-term contract."), null=True
+    )
+    trades_only_kp_certified = models.BooleanField(
+        _("The company trades only in rough diamonds covered by Kimberley Process certificates."),
+        null=True,
+    )
+    free_of_sanctions = models.BooleanField(
+        _("Neither the company nor its owners are subject to sanctions."), null=True
+    )
+    accepts_guidelines = models.BooleanField(
+        _("The company will follow the ALROSA ALLIANCE Guidelines on Responsible Business Practices."),
+        null=True,
+    )
+    public_listing_consent = models.BooleanField(
+        _("List the company in the public register of members once licensed."), default=False
+    )
+
+    # The reviewer's checklist.
+    check_identity = models.BooleanField(_("company identity verified"), default=False)
+    check_kp = models.BooleanField(_("Kimberley Process registration verified"), default=False)
+    check_sanctions = models.BooleanField(_("sanctions screening clear"), default=False)
+    check_financials = models.BooleanField(_("financial statements reviewed"), default=False)
+    check_aml = models.BooleanField(_("AML/KYC policy reviewed"), default=False)
+
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ApplicationStatus.values),
+                name="application_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=_S.APPROVED) | models.Q(member__isnull=False),
+                name="application_approved_has_member",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="application_queue_idx")]
+
+    def __str__(self) -> str:
+        return self.legal_name or gettext("Application #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def review_due_at(self) -> datetime | None:
+        """The 30-day review target, counted from the first submission."""
+        if self.submitted_at is None:
+            return None
+        return self.submitted_at + timedelta(days=settings.ALLIANCE_APPLICATION_REVIEW_DAYS)
+
+    @property
+    def review_days_left(self) -> int | None:
+        if self.review_due_at is None or self.status not in OPEN_STATUSES:
+            return None
+        return (self.review_due_at.date() - timezone.localdate()).days
+
+
+class InformationRequest(models.Model):
+    """Staff ask the applicant for more; the applicant answers and resubmits."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="information_requests",
+    )
+    message = models.TextField(_("what is needed"))
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("information request")
+        verbose_name_plural = _("information requests")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return Truncator(self.message).chars(60)
+
+
+class ApplicationDocument(models.Model):
+    """A document given with an application, for one of the requirements."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
+    requirement = models.ForeignKey(
+        DocumentRequirement,
+        verbose_name=_("requirement"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    document = models.OneToOneField(
+        "alliance_portal.Document",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+        ordering = ["requirement__position", "added_at"]
+
+    def __str__(self) -> str:
+        return str(self.document)

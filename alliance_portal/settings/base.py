@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "django_countries",
     "csp",
     # Ours, lowest first: compliance -> licensing -> members -> alliance_portal.
     "alliance_portal",
@@ -215,6 +216,8 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_TIMEOUT = 20
+# The portal's public address, for links in e-mails and PDFs.
+ALLIANCE_BASE_URL = env("ALLIANCE_BASE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ALROSA ALLIANCE <alliance@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Staff addresses that receive operational alerts (a broken audit chain, for one).
@@ -237,5 +240,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Uploads ------------------------------------------------------------------------
+
+ALLIANCE_UPLOAD_MAX_BYTES = env.int("ALLIANCE_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+ALLIANCE_OFFICE_ZIP_LIMITS = {
+    "max_entries": 1000,
+    "max_uncompressed_bytes": 200 * 1024 * 1024,
+    "max_ratio": 100,
+}
+FILE_UPLOAD_HANDLERS = [
+    "alliance_portal.documents.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# none: no scanner (uploads are marked "not scanned"); clamd: scan with clamd at CLAMD_ADDRESS.
+ALLIANCE_ANTIVIRUS_BACKEND = {
+    "none": "alliance_portal.documents.antivirus.NoScanner",
+    "clamd": "alliance_portal.documents.antivirus.ClamdScanner",
+}[env("ANTIVIRUS", default="none")]
+CLAMD_ADDRESS = env("CLAMD_ADDRESS", default="unix:///var/run/clamav/clamd.ctl")
+
+# --- Programme rules ------------------------------------------------------------------
+
+# Applications are reviewed within 30 days of submission, extendable to 90.
+ALLIANCE_APPLICATION_REVIEW_DAYS = 30
+ALLIANCE_APPLICATION_REVIEW_MAX_DAYS = 90
+ALLIANCE_INVITATION_DAYS = 7

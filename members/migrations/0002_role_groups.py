@@ -3,8 +3,9 @@
 Later apps add their own permissions to these groups in their own migrations.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from alliance_portal.migration_helpers import grant_permissions
 
 GROUP_PERMISSIONS = {
     "Customer policy staff": [
@@ -23,19 +24,7 @@ GROUP_PERMISSIONS = {
 
 
 def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure ours exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, permissions in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in permissions:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    grant_permissions(apps, GROUP_PERMISSIONS)
 
 
 def remove_groups(apps, schema_editor):

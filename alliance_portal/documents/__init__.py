@@ -1,0 +1,9 @@
+"""The private document store: checked uploads, private storage, permission-checked downloads.
+
+Higher apps link their records to a :class:`~alliance_portal.models.Document`, check that the
+user may see it with their own selectors, then call :func:`document_response`.
+"""
+
+from .services import UploadRejected, document_response, document_store
+
+__all__ = ["UploadRejected", "document_response", "document_store"]
