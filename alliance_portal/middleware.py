@@ -1,18 +1,40 @@
 from collections.abc import Callable
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from .roles import is_auditor
 
 
-class RequireMFAMiddleware:
-    """Staff and auditors enrol TOTP before they may open the admin or the auditor area.
+class RejectNulBytesMiddleware:
+    """A NUL character has no business in a URL or a form, and PostgreSQL refuses it in text:
+    answer 400 at the door instead of failing deep inside a query."""
 
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for data in (request.GET, request.POST)
+            for key, values in data.lists()
+        ):
+            return HttpResponseBadRequest(_("The request contains a NUL character."))
+        return self.get_response(request)
+
+
+class RequireMFAMiddleware:
+    """Staff and auditors open the admin or the auditor area only after a second factor.
+
+    Someone without TOTP is sent to enrol; someone with TOTP who signed in this session
+    without using it (a session from before enrolment) is asked for a code.
     Switched off by ``ALLIANCE_REQUIRE_MFA = False`` (the local demo only).
     """
 
@@ -20,21 +42,25 @@ class RequireMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.ALLIANCE_REQUIRE_MFA and self._needs_enrolment(request):
-            messages.warning(
-                request,
-                _("Set up two-factor authentication before you open this area."),
-            )
-            return redirect("mfa_activate_totp")
+        if settings.ALLIANCE_REQUIRE_MFA and self._protected(request):
+            if not is_mfa_enabled(request.user):
+                messages.warning(
+                    request, _("Set up two-factor authentication before you open this area.")
+                )
+                return redirect("mfa_activate_totp")
+            if not any(
+                record.get("method") == "mfa"
+                for record in get_authentication_records(request, request.user)
+            ):
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
         return self.get_response(request)
 
     @staticmethod
-    def _needs_enrolment(request: HttpRequest) -> bool:
+    def _protected(request: HttpRequest) -> bool:
         user = request.user
         if not user.is_authenticated:
             return False
-        if not request.path.startswith(settings.ALLIANCE_MFA_PROTECTED_PATHS):
+        if not request.path_info.startswith(settings.ALLIANCE_MFA_PROTECTED_PATHS):
             return False
-        if not (user.is_staff or is_auditor(user)):
-            return False
-        return not is_mfa_enabled(user)
+        return bool(user.is_staff or is_auditor(user))

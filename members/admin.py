@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -5,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .services.users import user_access_changed, user_access_snapshot
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -50,3 +53,22 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # People are deactivated, never deleted: the audit log keeps pointing at them.
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Whoever can change accounts can grant themselves any role: superusers only.
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    has_add_permission = has_change_permission  # type: ignore[assignment]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        self._access_before = user_access_snapshot(User.objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        user_access_changed(
+            actor=request.user,  # type: ignore[arg-type]
+            user=form.instance,
+            before=self._access_before,
+            request=request,
+        )

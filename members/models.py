@@ -5,13 +5,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
-from django_countries.fields import CountryField
-
-from alliance_portal.states import Transition
 from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from alliance_portal.states import Transition
 
 
 class UserManager(BaseUserManager["User"]):
@@ -317,7 +317,9 @@ class Application(models.Model):
         _("Neither the company nor its owners are subject to sanctions."), null=True
     )
     accepts_guidelines = models.BooleanField(
-        _("The company will follow the ALROSA ALLIANCE Guidelines on Responsible Business Practices."),
+        _(
+            "The company will follow the ALROSA ALLIANCE Guidelines on Responsible Business Practices."
+        ),
         null=True,
     )
     public_listing_consent = models.BooleanField(

@@ -25,6 +25,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"needs {CHROMIUM} (Debian package chromium)"))
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Let the test database be emptied between transactional tests.
+
+    Django empties tables with TRUNCATE, which the audit log refuses on PostgreSQL; in the
+    test database only, that one trigger is switched off (tests switch it on to check it).
+    """
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "ALTER TABLE alliance_portal_auditevent DISABLE TRIGGER alliance_audit_no_truncate"
+                )
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate limits live in the cache; every test starts with none used.

@@ -8,6 +8,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +62,17 @@ def test_dockerfile_builds_from_the_pinned_requirements_and_runs_unprivileged():
     assert "pip install -r requirements/base.txt" in dockerfile
     assert "USER alliance" in dockerfile
     assert "alliance_portal.wsgi:application" in dockerfile
+
+
+@pytest.mark.django_db
+def test_web_healthcheck_asks_with_an_allowed_host(client, settings):
+    """The probe's request, replayed through Django: it must pass host validation."""
+    probe = SERVICES["web"]["healthcheck"]["test"][-1]
+    assert "DJANGO_ALLOWED_HOSTS" in probe and "X-Forwarded-Proto" in probe
+    settings.ALLOWED_HOSTS = ["alliance.example.com"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(
+        "/readyz", headers={"host": "alliance.example.com", "x-forwarded-proto": "https"}
+    )
+    assert response.status_code == 200

@@ -45,14 +45,34 @@ class ChainReport:
     broken_seq: int | None = None
     broken_id: int | None = None
     reason: str = ""
+    head_hash: str = GENESIS_HASH
 
     @property
     def ok(self) -> bool:
         return self.broken_seq is None
 
+    @property
+    def head(self) -> str:
+        """The anchor to keep outside the database: ``<seq>:<hash>`` of the last row."""
+        return f"{self.checked}:{self.head_hash}"
 
-def audit_chain_verify(*, chunk_size: int = 2000) -> ChainReport:
-    """Walk the whole log in order; return the first row whose link or hash is wrong."""
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    seq, _, digest = text.partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise ValueError("an anchor is <seq>:<64 hex digits>, as printed by verify_audit_chain")
+    return int(seq), digest.lower()
+
+
+def audit_chain_verify(
+    *, anchor: tuple[int, str] | None = None, chunk_size: int = 2000
+) -> ChainReport:
+    """Walk the whole log in order; return the first row whose link or hash is wrong.
+
+    The chain alone cannot show rows cut off its end, or a log rewritten with every hash
+    recomputed. An anchor — the ``seq:hash`` of a row, kept somewhere the database's users
+    cannot reach (the daily e-mail to the operators) — catches both.
+    """
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -65,14 +85,25 @@ def audit_chain_verify(*, chunk_size: int = 2000) -> ChainReport:
             return ChainReport(checked, event.seq, event.pk, "previous-hash link does not match")
         if event_hash(event) != event.hash:
             return ChainReport(checked, event.seq, event.pk, "content does not match its hash")
+        if anchor is not None and event.seq == anchor[0] and event.hash != anchor[1]:
+            return ChainReport(
+                checked, event.seq, event.pk, "differs from the anchor: the log was rewritten"
+            )
         expected_prev = event.hash
         expected_seq += 1
         checked += 1
-    return ChainReport(checked)
+    if anchor is not None and checked < anchor[0]:
+        return ChainReport(
+            checked,
+            checked + 1,
+            None,
+            f"the log ends before the anchor's row #{anchor[0]}: rows were removed from its end",
+        )
+    return ChainReport(checked, head_hash=expected_prev)
 
 
 def audit_chain_monitor() -> ChainReport:
-    """Verify the chain and alert the operators (ADMINS) when it is broken."""
+    """Verify the chain and tell the operators (ADMINS): an alert, or today's anchor."""
     report = audit_chain_verify()
     if not report.ok:
         logger.critical(
@@ -85,6 +116,15 @@ def audit_chain_monitor() -> ChainReport:
             "Audit chain broken",
             f"The audit log fails verification at row #{report.broken_seq} "
             f"(id {report.broken_id}): {report.reason}. Rows checked before it: {report.checked}.",
+            fail_silently=True,
+        )
+    else:
+        logger.info("Audit chain intact; anchor %s", report.head)
+        mail_admins(
+            "Audit log anchor",
+            "The audit log verified intact. Keep this anchor; later, "
+            f"`manage.py verify_audit_chain --anchor {report.head}` proves that nothing up to "
+            "this row has been removed or rewritten since.",
             fail_silently=True,
         )
     return report

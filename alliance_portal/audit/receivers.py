@@ -1,7 +1,9 @@
-"""Logins, failed logins and logouts, whichever view performed them, go to the audit log."""
+"""Logins, failed logins, logouts and two-factor changes go to the audit log, whichever view
+performed them (allauth's pages or the admin's)."""
 
 from typing import Any
 
+from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -32,3 +34,26 @@ def _on_login_failed(
         payload={"login": str(login)[:254]},
         request=request,
     )
+
+
+def _on_authenticator(action: str):  # type: ignore[no-untyped-def]
+    def receiver(
+        sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kw: Any
+    ) -> None:
+        audit_record(
+            actor=user,
+            action=action,
+            target=user,
+            payload={"type": authenticator.type},
+            request=request,
+        )
+
+    return receiver
+
+
+_mfa_added = _on_authenticator("auth.mfa_added")
+_mfa_removed = _on_authenticator("auth.mfa_removed")
+_mfa_reset = _on_authenticator("auth.mfa_reset")
+authenticator_added.connect(_mfa_added, dispatch_uid="audit_mfa_added")
+authenticator_removed.connect(_mfa_removed, dispatch_uid="audit_mfa_removed")
+authenticator_reset.connect(_mfa_reset, dispatch_uid="audit_mfa_reset")

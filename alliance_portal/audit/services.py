@@ -2,7 +2,7 @@ import json
 from typing import Any
 
 from allauth.account.adapter import get_adapter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.http import HttpRequest
@@ -26,6 +26,38 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
 
 
+def _storable(value: Any) -> Any:
+    """JSON that PostgreSQL's jsonb and SQLite give back exactly as it was hashed.
+
+    Floats do not survive jsonb unchanged (1e20 comes back as 100000000000000000000, -0.0 as
+    0.0) and NaN cannot be stored at all, so they are kept as their text; NUL characters are
+    refused by PostgreSQL, so they are replaced.
+    """
+    if isinstance(value, dict):
+        return {_text(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return _text(value)
+    return value
+
+
+def _text(value: str) -> str:
+    return value.replace("\x00", "\ufffd")
+
+
+def _clean_ip(ip: str | None) -> str | None:
+    """The address as the database will store it (IPv6 compressed, mapped IPv4 kept)."""
+    if not ip:
+        return None
+    try:
+        return AuditEvent._meta.get_field("ip").clean(ip, None)  # type: ignore[no-any-return]
+    except ValidationError:
+        return None
+
+
 def audit_record(
     *,
     actor: Any | None,
@@ -43,7 +75,7 @@ def audit_record(
     """
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     # Store exactly what we hash: the payload after a JSON round trip (UUIDs, dates -> text).
-    clean_payload = json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder))
+    clean_payload = _storable(json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder)))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -58,9 +90,9 @@ def audit_record(
             action=action,
             target_type=target._meta.label_lower if target is not None else "",
             target_id=str(target.pk) if target is not None else "",
-            target_label=str(target)[:255] if target is not None else "",
+            target_label=_text(str(target))[:255] if target is not None else "",
             payload=clean_payload,
-            ip=ip or client_ip(request),
+            ip=_clean_ip(ip or client_ip(request)),
         )
         event.hash = event_hash(event)
         event.save(force_insert=True)

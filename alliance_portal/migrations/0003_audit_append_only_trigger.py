@@ -1,4 +1,4 @@
-"""On PostgreSQL, refuse UPDATE and DELETE on the audit log at the database itself.
+"""On PostgreSQL, refuse UPDATE, DELETE and TRUNCATE on the audit log at the database itself.
 
 SQLite (the embedded demo) has no such guard; the hash chain still reveals tampering there.
 """
@@ -16,9 +16,14 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER alliance_audit_append_only
     BEFORE UPDATE OR DELETE ON alliance_portal_auditevent
     FOR EACH ROW EXECUTE FUNCTION alliance_audit_append_only();
+
+CREATE TRIGGER alliance_audit_no_truncate
+    BEFORE TRUNCATE ON alliance_portal_auditevent
+    FOR EACH STATEMENT EXECUTE FUNCTION alliance_audit_append_only();
 """
 
 DROP = """
+DROP TRIGGER IF EXISTS alliance_audit_no_truncate ON alliance_portal_auditevent;
 DROP TRIGGER IF EXISTS alliance_audit_append_only ON alliance_portal_auditevent;
 DROP FUNCTION IF EXISTS alliance_audit_append_only();
 """

@@ -4,7 +4,13 @@ With nothing in the environment this runs on SQLite with Celery tasks executed e
 """
 
 import os
+from pathlib import Path
 
+import environ
+
+# A developer may keep local variables in .env at the repository root (never in production,
+# where the process environment is the only source).
+environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
 # Only this module may invent a key, and only for a development machine.
 os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-secret")
 os.environ.setdefault("DJANGO_DEBUG", "true")

@@ -8,9 +8,9 @@ from django.db import migrations
 from alliance_portal.migration_helpers import grant_permissions
 
 GROUP_PERMISSIONS = {
+    # Accounts, groups and permissions are managed by superusers only: staff who could edit
+    # users could make themselves decision makers and get round the four-eyes rule.
     "Customer policy staff": [
-        ("members", "add_user"),
-        ("members", "change_user"),
         ("members", "view_user"),
         ("auth", "view_group"),
         ("alliance_portal", "view_auditevent"),

@@ -9,183 +9,552 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alliance_portal', '0004_document'),
-        ('members', '0002_role_groups'),
+        ("alliance_portal", "0004_document"),
+        ("members", "0002_role_groups"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DocumentRequirement',
+            name="DocumentRequirement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='code')),
-                ('title_en', models.CharField(max_length=200, verbose_name='title (English)')),
-                ('title_ru', models.CharField(max_length=200, verbose_name='title (Russian)')),
-                ('help_en', models.TextField(blank=True, verbose_name='guidance (English)')),
-                ('help_ru', models.TextField(blank=True, verbose_name='guidance (Russian)')),
-                ('required', models.BooleanField(default=True, verbose_name='required')),
-                ('active', models.BooleanField(default=True, verbose_name='asked for')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True, verbose_name="code")),
+                ("title_en", models.CharField(max_length=200, verbose_name="title (English)")),
+                ("title_ru", models.CharField(max_length=200, verbose_name="title (Russian)")),
+                ("help_en", models.TextField(blank=True, verbose_name="guidance (English)")),
+                ("help_ru", models.TextField(blank=True, verbose_name="guidance (Russian)")),
+                ("required", models.BooleanField(default=True, verbose_name="required")),
+                ("active", models.BooleanField(default=True, verbose_name="asked for")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'document requirement',
-                'verbose_name_plural': 'document requirements',
-                'ordering': ['position', 'code'],
+                "verbose_name": "document requirement",
+                "verbose_name_plural": "document requirements",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('under_review', 'Under review'), ('information_requested', 'Information requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='draft', max_length=24, verbose_name='status')),
-                ('legal_name', models.CharField(blank=True, max_length=200, verbose_name='legal name')),
-                ('registration_number', models.CharField(blank=True, max_length=100, verbose_name='registration number')),
-                ('country', django_countries.fields.CountryField(blank=True, max_length=2, verbose_name='country')),
-                ('address', models.TextField(blank=True, verbose_name='registered address')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('kp_registration', models.CharField(blank=True, max_length=100, verbose_name='Kimberley Process registration')),
-                ('contract_reference', models.CharField(blank=True, max_length=100, verbose_name='long-term contract reference')),
-                ('is_long_term_client', models.BooleanField(null=True, verbose_name='The company buys rough diamonds from ALROSA under a long-term contract.')),
-                ('trades_only_kp_certified', models.BooleanField(null=True, verbose_name='The company trades only in rough diamonds covered by Kimberley Process certificates.')),
-                ('free_of_sanctions', models.BooleanField(null=True, verbose_name='Neither the company nor its owners are subject to sanctions.')),
-                ('accepts_guidelines', models.BooleanField(null=True, verbose_name='The company will follow the ALROSA ALLIANCE Guidelines on Responsible Business Practices.')),
-                ('public_listing_consent', models.BooleanField(default=False, verbose_name='List the company in the public register of members once licensed.')),
-                ('check_identity', models.BooleanField(default=False, verbose_name='company identity verified')),
-                ('check_kp', models.BooleanField(default=False, verbose_name='Kimberley Process registration verified')),
-                ('check_sanctions', models.BooleanField(default=False, verbose_name='sanctions screening clear')),
-                ('check_financials', models.BooleanField(default=False, verbose_name='financial statements reviewed')),
-                ('check_aml', models.BooleanField(default=False, verbose_name='AML/KYC policy reviewed')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started at')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('review_started_at', models.DateTimeField(blank=True, null=True, verbose_name='review started at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='reason for the decision')),
-                ('applicant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to=settings.AUTH_USER_MODEL, verbose_name='applicant')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("under_review", "Under review"),
+                            ("information_requested", "Information requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "legal_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="legal name"),
+                ),
+                (
+                    "registration_number",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="registration number"
+                    ),
+                ),
+                (
+                    "country",
+                    django_countries.fields.CountryField(
+                        blank=True, max_length=2, verbose_name="country"
+                    ),
+                ),
+                ("address", models.TextField(blank=True, verbose_name="registered address")),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "kp_registration",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="Kimberley Process registration"
+                    ),
+                ),
+                (
+                    "contract_reference",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="long-term contract reference"
+                    ),
+                ),
+                (
+                    "is_long_term_client",
+                    models.BooleanField(
+                        null=True,
+                        verbose_name="The company buys rough diamonds from ALROSA under a long-term contract.",
+                    ),
+                ),
+                (
+                    "trades_only_kp_certified",
+                    models.BooleanField(
+                        null=True,
+                        verbose_name="The company trades only in rough diamonds covered by Kimberley Process certificates.",
+                    ),
+                ),
+                (
+                    "free_of_sanctions",
+                    models.BooleanField(
+                        null=True,
+                        verbose_name="Neither the company nor its owners are subject to sanctions.",
+                    ),
+                ),
+                (
+                    "accepts_guidelines",
+                    models.BooleanField(
+                        null=True,
+                        verbose_name="The company will follow the ALROSA ALLIANCE Guidelines on Responsible Business Practices.",
+                    ),
+                ),
+                (
+                    "public_listing_consent",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="List the company in the public register of members once licensed.",
+                    ),
+                ),
+                (
+                    "check_identity",
+                    models.BooleanField(default=False, verbose_name="company identity verified"),
+                ),
+                (
+                    "check_kp",
+                    models.BooleanField(
+                        default=False, verbose_name="Kimberley Process registration verified"
+                    ),
+                ),
+                (
+                    "check_sanctions",
+                    models.BooleanField(default=False, verbose_name="sanctions screening clear"),
+                ),
+                (
+                    "check_financials",
+                    models.BooleanField(
+                        default=False, verbose_name="financial statements reviewed"
+                    ),
+                ),
+                (
+                    "check_aml",
+                    models.BooleanField(default=False, verbose_name="AML/KYC policy reviewed"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="started at"
+                    ),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="submitted at"),
+                ),
+                (
+                    "review_started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="review started at"),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                (
+                    "decision_reason",
+                    models.TextField(blank=True, verbose_name="reason for the decision"),
+                ),
+                (
+                    "applicant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="applicant",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'application',
-                'verbose_name_plural': 'applications',
-                'ordering': ['-created_at'],
+                "verbose_name": "application",
+                "verbose_name_plural": "applications",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ApplicationDocument',
+            name="ApplicationDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='added at')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='members.application', verbose_name='application')),
-                ('document', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='alliance_portal.document', verbose_name='document')),
-                ('requirement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.documentrequirement', verbose_name='requirement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "added_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="added at"
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="members.application",
+                        verbose_name="application",
+                    ),
+                ),
+                (
+                    "document",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="alliance_portal.document",
+                        verbose_name="document",
+                    ),
+                ),
+                (
+                    "requirement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.documentrequirement",
+                        verbose_name="requirement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'application document',
-                'verbose_name_plural': 'application documents',
-                'ordering': ['requirement__position', 'added_at'],
+                "verbose_name": "application document",
+                "verbose_name_plural": "application documents",
+                "ordering": ["requirement__position", "added_at"],
             },
         ),
         migrations.CreateModel(
-            name='InformationRequest',
+            name="InformationRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.TextField(verbose_name='what is needed')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('answer', models.TextField(blank=True, verbose_name='answer')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='information_requests', to='members.application', verbose_name='application')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message", models.TextField(verbose_name="what is needed")),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="requested at"
+                    ),
+                ),
+                ("answer", models.TextField(blank=True, verbose_name="answer")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered at"),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="information_requests",
+                        to="members.application",
+                        verbose_name="application",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'information request',
-                'verbose_name_plural': 'information requests',
-                'ordering': ['-requested_at'],
+                "verbose_name": "information request",
+                "verbose_name_plural": "information requests",
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('legal_name', models.CharField(max_length=200, verbose_name='legal name')),
-                ('registration_number', models.CharField(max_length=100, verbose_name='registration number')),
-                ('country', django_countries.fields.CountryField(max_length=2, verbose_name='country')),
-                ('address', models.TextField(verbose_name='registered address')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('kp_registration', models.CharField(max_length=100, verbose_name='Kimberley Process registration')),
-                ('contract_reference', models.CharField(max_length=100, verbose_name='long-term contract reference')),
-                ('risk_rating', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10, verbose_name='risk rating')),
-                ('public_listing_consent', models.BooleanField(default=False, help_text='The member agrees to appear in the public register while in good standing.', verbose_name='listed in the public register')),
-                ('approved_at', models.DateTimeField(verbose_name='approved at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("legal_name", models.CharField(max_length=200, verbose_name="legal name")),
+                (
+                    "registration_number",
+                    models.CharField(max_length=100, verbose_name="registration number"),
+                ),
+                (
+                    "country",
+                    django_countries.fields.CountryField(max_length=2, verbose_name="country"),
+                ),
+                ("address", models.TextField(verbose_name="registered address")),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "kp_registration",
+                    models.CharField(max_length=100, verbose_name="Kimberley Process registration"),
+                ),
+                (
+                    "contract_reference",
+                    models.CharField(max_length=100, verbose_name="long-term contract reference"),
+                ),
+                (
+                    "risk_rating",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=10,
+                        verbose_name="risk rating",
+                    ),
+                ),
+                (
+                    "public_listing_consent",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The member agrees to appear in the public register while in good standing.",
+                        verbose_name="listed in the public register",
+                    ),
+                ),
+                ("approved_at", models.DateTimeField(verbose_name="approved at")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member',
-                'verbose_name_plural': 'members',
-                'ordering': ['legal_name'],
-                'constraints': [models.UniqueConstraint(models.F('country'), django.db.models.functions.text.Lower('registration_number'), name='member_registration_unique', violation_error_message='A member with this registration number in this country already exists.'), models.CheckConstraint(condition=models.Q(('risk_rating__in', ['low', 'medium', 'high'])), name='member_risk_rating_valid')],
+                "verbose_name": "member",
+                "verbose_name_plural": "members",
+                "ordering": ["legal_name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("country"),
+                        django.db.models.functions.text.Lower("registration_number"),
+                        name="member_registration_unique",
+                        violation_error_message="A member with this registration number in this country already exists.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("risk_rating__in", ["low", "medium", "high"])),
+                        name="member_risk_rating_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='application',
-            name='member',
-            field=models.ForeignKey(blank=True, help_text='Set when the application is approved.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='members.member', verbose_name='member'),
+            model_name="application",
+            name="member",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Set when the application is approved.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="members.member",
+                verbose_name="member",
+            ),
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('signatory', 'Signatory'), ('compliance_officer', 'Compliance officer'), ('viewer', 'Viewer')], max_length=20, verbose_name='role')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='since')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='members.member', verbose_name='member')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("signatory", "Signatory"),
+                            ("compliance_officer", "Compliance officer"),
+                            ("viewer", "Viewer"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="since"),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="members.member",
+                        verbose_name="member",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'ordering': ['member__legal_name', 'user__email'],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "ordering": ["member__legal_name", "user__email"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail address')),
-                ('role', models.CharField(choices=[('signatory', 'Signatory'), ('compliance_officer', 'Compliance officer'), ('viewer', 'Viewer')], max_length=20, verbose_name='role')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='accepted by')),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='invited by')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='members.member', verbose_name='member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail address")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("signatory", "Signatory"),
+                            ("compliance_officer", "Compliance officer"),
+                            ("viewer", "Viewer"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent at"),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                (
+                    "accepted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="accepted at"),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
+                ),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="accepted by",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="invited by",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="members.member",
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation',
-                'verbose_name_plural': 'invitations',
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('role__in', ['signatory', 'compliance_officer', 'viewer'])), name='invitation_role_valid')],
+                "verbose_name": "invitation",
+                "verbose_name_plural": "invitations",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("role__in", ["signatory", "compliance_officer", "viewer"])
+                        ),
+                        name="invitation_role_valid",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['status', 'submitted_at'], name='application_queue_idx'),
+            model_name="application",
+            index=models.Index(fields=["status", "submitted_at"], name="application_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'under_review', 'information_requested', 'approved', 'rejected', 'withdrawn'])), name='application_status_valid'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "draft",
+                            "submitted",
+                            "under_review",
+                            "information_requested",
+                            "approved",
+                            "rejected",
+                            "withdrawn",
+                        ],
+                    )
+                ),
+                name="application_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'approved'), _negated=True), ('member__isnull', False), _connector='OR'), name='application_approved_has_member'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "approved"), _negated=True),
+                    ("member__isnull", False),
+                    _connector="OR",
+                ),
+                name="application_approved_has_member",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'member'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("user", "member"), name="membership_unique"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['signatory', 'compliance_officer', 'viewer'])), name='membership_role_valid'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["signatory", "compliance_officer", "viewer"])),
+                name="membership_role_valid",
+            ),
         ),
     ]

@@ -76,9 +76,7 @@ def forwards(apps, schema_editor):
     for spec in REQUIREMENTS:
         DocumentRequirement.objects.update_or_create(code=spec["code"], defaults=spec)
 
-    grant_permissions(
-        apps, {STAFF: STAFF_PERMISSIONS, DECISION_MAKERS: DECISION_PERMISSIONS}
-    )
+    grant_permissions(apps, {STAFF: STAFF_PERMISSIONS, DECISION_MAKERS: DECISION_PERMISSIONS})
 
 
 def backwards(apps, schema_editor):

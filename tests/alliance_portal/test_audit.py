@@ -6,11 +6,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from alliance_portal.audit import audit_chain_verify, audit_record
-from alliance_portal.audit.chain import GENESIS_HASH
+from alliance_portal.audit.chain import GENESIS_HASH, event_hash
 from alliance_portal.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import login_with_mfa
 
 
 def _record_some(actor, n: int = 5) -> list[AuditEvent]:
@@ -169,7 +172,7 @@ class TestAuditAdmin:
     def test_staff_can_read_and_filter_but_not_change(self, client, staff_user):
         other = UserFactory()
         _record_some(other, 3)
-        client.force_login(staff_user)
+        login_with_mfa(client, staff_user)
         url = reverse("admin:alliance_portal_auditevent_changelist")
         response = client.get(url, {"action": "test.event", "actor__id__exact": other.pk})
         assert response.status_code == 200
@@ -186,7 +189,7 @@ class TestAuditAdmin:
     def test_changelist_queries_do_not_grow_with_rows(
         self, client, staff_user, django_assert_max_num_queries
     ):
-        client.force_login(staff_user)
+        login_with_mfa(client, staff_user)
         url = reverse("admin:alliance_portal_auditevent_changelist")
         _record_some(staff_user, 3)
         client.get(url)  # warm caches (content types, permissions)
@@ -202,3 +205,117 @@ class TestAuditAdmin:
         # The admin sends non-staff to its login, which refuses a signed-in non-staff user.
         assert response.status_code == 403
         assert b"test.event" not in response.content
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_truncate_is_refused_on_postgres(user):
+    with connection.cursor() as cursor:
+        # Switched off for the test database only (see conftest); on for this test.
+        cursor.execute(
+            "ALTER TABLE alliance_portal_auditevent ENABLE TRIGGER alliance_audit_no_truncate"
+        )
+    audit_record(actor=user, action="test.event")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle the pending foreign-key checks
+        cursor.execute("TRUNCATE alliance_portal_auditevent CASCADE")
+    assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+class TestAnchors:
+    def test_the_command_prints_an_anchor_that_later_verifies(self, user, capsys):
+        _record_some(user, 3)
+        call_command("verify_audit_chain")
+        anchor = capsys.readouterr().out.split("Anchor: ")[1].strip()
+        assert anchor.startswith("3:")
+        _record_some(user, 2)
+        call_command("verify_audit_chain", anchor=[anchor])
+
+    def test_rows_cut_off_the_end_are_caught_by_an_anchor(self, user):
+        events = _record_some(user, 4)
+        anchor = f"{events[-1].seq}:{events[-1].hash}"
+        with transaction.atomic():
+            _tamper("DELETE FROM alliance_portal_auditevent WHERE seq >= %s", [3])
+        assert audit_chain_verify().ok  # the chain alone cannot tell
+        with pytest.raises(CommandError, match="removed from its end"):
+            call_command("verify_audit_chain", anchor=[anchor])
+
+    def test_a_log_rewritten_with_recomputed_hashes_is_caught_by_an_anchor(self, user):
+        from alliance_portal.audit.chain import event_hash
+
+        events = _record_some(user, 3)
+        anchor = f"{events[1].seq}:{events[1].hash}"
+        prev = events[0].hash
+        with transaction.atomic():
+            for event in events[1:]:
+                event.action = "test.rewritten"
+                event.prev_hash = prev
+                event.hash = event_hash(event)
+                prev = event.hash
+                _tamper(
+                    "UPDATE alliance_portal_auditevent SET action = %s, prev_hash = %s, hash = %s "
+                    "WHERE id = %s",
+                    [event.action, event.prev_hash, event.hash, event.pk],
+                )
+        assert audit_chain_verify().ok
+        with pytest.raises(CommandError, match="rewritten"):
+            call_command("verify_audit_chain", anchor=[anchor])
+
+    def test_a_malformed_anchor_is_a_clear_error(self, db):
+        with pytest.raises(CommandError, match="64 hex digits"):
+            call_command("verify_audit_chain", anchor=["12:abc"])
+
+
+@pytest.mark.django_db
+class TestStoredAsHashed:
+    @pytest.mark.parametrize(
+        ("given", "stored"),
+        [
+            ("::ffff:10.0.0.1", "::ffff:10.0.0.1"),
+            ("2001:DB8::1", "2001:db8::1"),
+            ("2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"),
+            ("not an address", None),
+        ],
+    )
+    def test_ip_addresses_are_normalised_before_hashing(self, user, given, stored):
+        event = audit_record(actor=user, action="test.ip", ip=given)
+        event.refresh_from_db()
+        assert event.ip == stored
+        assert audit_chain_verify().ok
+
+    def test_login_from_an_ipv4_mapped_address_keeps_the_chain(self, client):
+        UserFactory(email="ivan@example.org")
+        client.post(
+            reverse("account_login"),
+            {"login": "ivan@example.org", "password": PASSWORD},
+            REMOTE_ADDR="::ffff:10.0.0.1",
+        )
+        assert AuditEvent.objects.get(action="auth.login").ip == "::ffff:10.0.0.1"
+        assert audit_chain_verify().ok
+
+    @given(
+        payload=st.recursive(
+            st.none()
+            | st.booleans()
+            | st.integers(min_value=-(2**63), max_value=2**63)
+            | st.floats(allow_nan=True, allow_infinity=True)
+            | st.text(),
+            lambda children: (
+                st.lists(children, max_size=4)
+                | st.dictionaries(st.text(max_size=8), children, max_size=4)
+            ),
+            max_leaves=12,
+        )
+    )
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    def test_any_json_payload_round_trips_through_the_database(self, user, payload):
+        event = audit_record(actor=user, action="test.payload", payload={"value": payload})
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert event_hash(stored) == stored.hash

@@ -19,6 +19,8 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnop",
     "DJANGO_ALLOWED_HOSTS": "alliance.example.com",
     "DATABASE_URL": "postgres://alliance@db.example.com:5432/alliance",
+    "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
+    "REDIS_URL": "redis://redis.example.com:6379/1",
 }
 
 
@@ -72,11 +74,14 @@ def test_production_refuses_wildcard_hosts():
 
 
 def test_production_requires_mfa_and_passes_the_deploy_check():
-    result = _run("alliance_portal.settings.production", PRODUCTION_ENV)
+    # Even an operator's attempt to relax MFA is ignored in production.
+    result = _run(
+        "alliance_portal.settings.production", {**PRODUCTION_ENV, "ALLIANCE_REQUIRE_MFA": "false"}
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "engine": "django.db.backends.postgresql",
-        "eager": True,
+        "eager": False,
         "debug": False,
         "mfa": True,
     }

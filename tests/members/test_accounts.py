@@ -10,6 +10,7 @@ from django.urls import reverse
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
 from members.models import User
 from tests.factories import PASSWORD, UserFactory, auditor
+from tests.helpers import login_with_mfa
 
 LOGIN_FAILED_MESSAGE = "The email address and/or password you specified are not correct."
 
@@ -110,7 +111,33 @@ class TestMFAForStaffAndAuditors:
         assert response["Location"] == reverse("mfa_activate_totp")
 
     def test_staff_with_mfa_opens_the_admin(self, client):
-        client.force_login(UserFactory(staff=True))
+        login_with_mfa(client, UserFactory(staff=True))
+        assert client.get(reverse("admin:index")).status_code == 200
+
+    def test_enrolled_staff_who_signed_in_without_the_code_is_asked_for_it(self, client):
+        client.force_login(UserFactory(staff=True))  # a session with no second factor used
+        response = client.get(reverse("admin:index"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+
+    def test_the_real_login_asks_staff_for_the_code_then_opens_the_admin(self, client):
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+
+        staff = UserFactory(staff=True, email="sofia@example.org")
+        login = client.post(
+            reverse("account_login"), {"login": "sofia@example.org", "password": PASSWORD}
+        )
+        assert login["Location"] == reverse("mfa_authenticate")
+        totp = TOTP(Authenticator.objects.get(user=staff, type="totp"))
+        import time
+
+        from allauth.mfa.utils import decrypt
+
+        secret = decrypt(totp.instance.data["secret"])
+        code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+        response = client.post(reverse("mfa_authenticate"), {"code": code})
+        assert response.status_code == 302
         assert client.get(reverse("admin:index")).status_code == 200
 
     def test_auditor_without_mfa_is_sent_to_enrol_for_the_auditor_area(self, client):
@@ -120,7 +147,7 @@ class TestMFAForStaffAndAuditors:
         assert response["Location"] == reverse("mfa_activate_totp")
 
     def test_enrolled_auditor_passes_the_check(self, client):
-        client.force_login(auditor())
+        login_with_mfa(client, auditor())
         # The auditor area itself arrives later; the MFA check no longer stands in the way.
         assert client.get("/auditor/").status_code == 404
 
@@ -139,7 +166,8 @@ class TestRoleGroups:
     def test_groups_exist_with_their_permissions(self):
         staff = Group.objects.get(name=STAFF_GROUP)
         assert staff.permissions.filter(codename="view_auditevent").exists()
-        assert staff.permissions.filter(codename="change_user").exists()
+        assert staff.permissions.filter(codename="view_user").exists()
+        assert not staff.permissions.filter(codename="change_user").exists()
         decision = Group.objects.get(name=DECISION_MAKERS_GROUP)
         assert decision.permissions.filter(codename="view_auditevent").exists()
         assert not decision.permissions.filter(codename="change_user").exists()
@@ -148,7 +176,79 @@ class TestRoleGroups:
     def test_users_cannot_be_deleted_from_the_admin(self, client):
         superuser = UserFactory(staff=True, is_superuser=True)
         target = UserFactory()
-        client.force_login(superuser)
+        login_with_mfa(client, superuser)
         url = reverse("admin:members_user_delete", args=[target.pk])
         assert client.post(url, {"post": "yes"}).status_code == 403
         assert User.objects.filter(pk=target.pk).exists()
+
+
+@pytest.mark.django_db
+class TestStaffCannotGrantThemselvesAccess:
+    def test_staff_can_view_users_but_not_change_them(self, client):
+        staff = UserFactory(staff=True)
+        login_with_mfa(client, staff)
+        change = reverse("admin:members_user_change", args=[staff.pk])
+        assert client.get(change).status_code == 200  # read-only view
+        decision_makers = Group.objects.get(name=DECISION_MAKERS_GROUP)
+        response = client.post(
+            change,
+            {"email": staff.email, "is_superuser": "on", "groups": [decision_makers.pk]},
+        )
+        assert response.status_code == 403
+        staff.refresh_from_db()
+        assert not staff.is_superuser
+        assert not staff.groups.filter(name=DECISION_MAKERS_GROUP).exists()
+        password = reverse("admin:auth_user_password_change", args=[staff.pk])
+        assert client.get(password).status_code in (403, 404)
+
+    def test_superuser_access_changes_are_audited(self, client):
+        from alliance_portal.models import AuditEvent
+
+        superuser = UserFactory(staff=True, is_superuser=True)
+        target = UserFactory(email="new.decider@example.org")
+        login_with_mfa(client, superuser)
+        decision_makers = Group.objects.get(name=DECISION_MAKERS_GROUP)
+        response = client.post(
+            reverse("admin:members_user_change", args=[target.pk]),
+            {
+                "email": target.email,
+                "full_name": target.full_name,
+                "language": "en",
+                "is_active": "on",
+                "is_staff": "on",
+                "groups": [decision_makers.pk],
+                "date_joined_0": "2026-01-01",
+                "date_joined_1": "00:00:00",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        event = AuditEvent.objects.get(action="user.access_changed")
+        assert event.actor == superuser
+        assert event.payload["groups"] == {"from": [], "to": [DECISION_MAKERS_GROUP]}
+        assert event.payload["is_staff"] == {"from": False, "to": True}
+
+    def test_reprovisioning_with_other_roles_is_audited(self):
+        from alliance_portal.models import AuditEvent
+        from members.services import user_provision
+
+        user_provision(actor=None, email="x@example.org", password=PASSWORD)
+        user_provision(
+            actor=None,
+            email="x@example.org",
+            password=PASSWORD,
+            is_staff=True,
+            groups=(g for g in [STAFF_GROUP]),
+        )
+        actions = list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
+        assert actions == ["user.provisioned", "user.roles_changed"]
+        change = AuditEvent.objects.get(action="user.roles_changed").payload
+        assert change == {
+            "from": {"is_staff": False, "groups": []},
+            "to": {"is_staff": True, "groups": [STAFF_GROUP]},
+        }
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_request_is_a_400(client):
+    assert client.get("/admin/", {"q": "a\x00b"}).status_code == 400
+    assert client.post(reverse("account_login"), {"login": "a\x00@example.org"}).status_code == 400

@@ -1,0 +1,76 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from alliance_portal.documents.forms import UploadFieldMixin, document_file_field
+
+from .models import Application, Role
+from .selectors import active_requirements
+from .services.applications import APPLICANT_FIELDS, ELIGIBILITY_FIELDS
+
+YES_NO = [("true", _("Yes")), ("false", _("No"))]
+
+
+class ApplicationForm(forms.ModelForm):
+    """The applicant's data. Everything may be left blank in a draft; submission checks it."""
+
+    class Meta:
+        model = Application
+        fields = APPLICANT_FIELDS
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "website": forms.URLInput(attrs={"placeholder": "https://"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ELIGIBILITY_FIELDS:
+            self.fields[name] = forms.NullBooleanField(
+                label=Application._meta.get_field(name).verbose_name,
+                required=False,
+                widget=forms.RadioSelect(choices=YES_NO),
+            )
+        for name, field in self.fields.items():
+            field.required = False
+            if isinstance(field.widget, forms.RadioSelect | forms.CheckboxInput):
+                continue
+            field.widget.attrs.setdefault("class", "form-control")
+        self.fields["country"].widget.attrs["class"] = "form-select"
+
+
+class DocumentUploadForm(UploadFieldMixin, forms.Form):
+    requirement = forms.ModelChoiceField(
+        label=_("Document"), queryset=active_requirements(), empty_label=None
+    )
+    file = document_file_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["requirement"].widget.attrs["class"] = "form-select"
+        self.fields["file"].widget.attrs["class"] = "form-control"
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer"),
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+        max_length=5000,
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"class": "form-control"})
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Role.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Role.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )

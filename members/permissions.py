@@ -1,0 +1,49 @@
+"""Who may do what, as small predicates shared by views and services."""
+
+from .models import Application, Member, Membership, Role, User
+
+
+def role_in(user: User, member: Member | None) -> str | None:
+    if member is None or not user.is_authenticated:
+        return None
+    membership = next((m for m in _memberships(user) if m.member_id == member.pk), None)
+    return membership.role if membership else None
+
+
+def _memberships(user: User) -> list[Membership]:
+    # One query per request and user, reused by every predicate.
+    cached: list[Membership] | None = getattr(user, "_membership_cache", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user))
+        user._membership_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def can_view_application(user: User, application: Application) -> bool:
+    return application.applicant_id == user.pk or role_in(user, application.member) is not None
+
+
+def can_edit_application(user: User, application: Application) -> bool:
+    """The applicant prepares the application; once the company is a member, its signatory."""
+    if application.member_id is None:
+        return application.applicant_id == user.pk
+    return role_in(user, application.member) == Role.SIGNATORY
+
+
+can_submit_application = can_edit_application
+
+
+def can_view_team(user: User, member: Member) -> bool:
+    return role_in(user, member) is not None
+
+
+def can_manage_team(user: User, member: Member) -> bool:
+    return role_in(user, member) == Role.SIGNATORY
+
+
+def can_review_applications(user: User) -> bool:
+    return bool(user.is_active and user.is_staff and user.has_perm("members.change_application"))
+
+
+def can_manage_members(user: User) -> bool:
+    return bool(user.is_active and user.is_staff and user.has_perm("members.change_member"))

@@ -1,0 +1,85 @@
+"""Reads for the portal, already scoped to the user and joined for the page that shows them."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from alliance_portal.roles import STAFF_GROUP
+
+from .models import (
+    Application,
+    ApplicationDocument,
+    DocumentRequirement,
+    InformationRequest,
+    Invitation,
+    Member,
+    Membership,
+    User,
+)
+
+
+def applications_visible_to(user: User) -> QuerySet[Application]:
+    return Application.objects.filter(
+        Q(applicant=user) | Q(member__memberships__user=user)
+    ).distinct()
+
+
+def application_for_user(user: User, pk: int) -> Application:
+    """One application with everything its page shows; DoesNotExist if not the user's."""
+    return (
+        applications_visible_to(user)
+        .select_related("applicant", "member", "decided_by")
+        .prefetch_related(
+            Prefetch(
+                "documents",
+                queryset=ApplicationDocument.objects.select_related("document", "requirement"),
+            ),
+            Prefetch(
+                "information_requests",
+                queryset=InformationRequest.objects.order_by("-requested_at"),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def application_document_for_user(user: User, application_pk: int, document_pk: str):  # type: ignore[no-untyped-def]
+    return ApplicationDocument.objects.select_related("document").get(
+        application__in=applications_visible_to(user).filter(pk=application_pk),
+        document_id=document_pk,
+    )
+
+
+def applications_for_dashboard(user: User) -> QuerySet[Application]:
+    return (
+        applications_visible_to(user)
+        .select_related("member")
+        .annotate(document_count=Count("documents", distinct=True))
+        .order_by("-created_at")
+    )
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user).select_related("member").order_by("member__legal_name")
+    )
+
+
+def member_for_user(user: User, pk: int) -> Member:
+    return Member.objects.filter(memberships__user=user).distinct().get(pk=pk)
+
+
+def team_of(member: Member) -> QuerySet[Membership]:
+    return member.memberships.select_related("user").order_by("role", "user__email")
+
+
+def open_invitations_of(member: Member) -> QuerySet[Invitation]:
+    return member.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).order_by(
+        "-created_at"
+    )
+
+
+def active_requirements() -> QuerySet[DocumentRequirement]:
+    return DocumentRequirement.objects.filter(active=True).order_by("position", "code")
+
+
+def staff_recipients() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, groups__name=STAFF_GROUP).distinct()

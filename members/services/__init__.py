@@ -1,0 +1,50 @@
+"""Every write of the members app. Each function takes an explicit actor, runs in one
+transaction and records an audit event in it."""
+
+from .applications import (
+    application_approve,
+    application_attach_document,
+    application_create,
+    application_reject,
+    application_remove_document,
+    application_request_information,
+    application_resubmit,
+    application_start_review,
+    application_submit,
+    application_update,
+    application_update_checklist,
+    application_withdraw,
+    missing_for_submission,
+)
+from .members import member_update
+from .team import (
+    invitation_accept,
+    invitation_create,
+    invitation_revoke,
+    membership_change_role,
+    membership_remove,
+)
+from .users import user_provision
+
+__all__ = [
+    "application_approve",
+    "application_attach_document",
+    "application_create",
+    "application_reject",
+    "application_remove_document",
+    "application_request_information",
+    "application_resubmit",
+    "application_start_review",
+    "application_submit",
+    "application_update",
+    "application_update_checklist",
+    "application_withdraw",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_revoke",
+    "member_update",
+    "membership_change_role",
+    "membership_remove",
+    "missing_for_submission",
+    "user_provision",
+]

@@ -1,0 +1,462 @@
+"""The application's lifecycle: draft → submitted → under review ⇄ information requested →
+approved | rejected (or withdrawn). Transitions are declared in members.models."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance_portal.audit import audit_record
+from alliance_portal.documents import document_store
+from alliance_portal.emails import absolute_url, email_queue
+from alliance_portal.states import IllegalTransition, transition_target
+from members.models import (
+    APPLICATION_TRANSITIONS,
+    Application,
+    ApplicationDocument,
+    DocumentRequirement,
+    InformationRequest,
+    Member,
+    Membership,
+    RiskRating,
+    Role,
+    User,
+)
+from members.permissions import can_edit_application, can_review_applications
+from members.selectors import active_requirements, staff_recipients
+
+# What the applicant fills in; the rest of the row belongs to staff and to the lifecycle.
+APPLICANT_FIELDS = (
+    "legal_name",
+    "registration_number",
+    "country",
+    "address",
+    "website",
+    "kp_registration",
+    "contract_reference",
+    "is_long_term_client",
+    "trades_only_kp_certified",
+    "free_of_sanctions",
+    "accepts_guidelines",
+    "public_listing_consent",
+)
+REQUIRED_COMPANY_FIELDS = (
+    "legal_name",
+    "registration_number",
+    "country",
+    "address",
+    "kp_registration",
+    "contract_reference",
+)
+ELIGIBILITY_FIELDS = (
+    "is_long_term_client",
+    "trades_only_kp_certified",
+    "free_of_sanctions",
+    "accepts_guidelines",
+)
+CHECKLIST_FIELDS = (
+    "check_identity",
+    "check_kp",
+    "check_sanctions",
+    "check_financials",
+    "check_aml",
+)
+
+
+def _lock(application: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+def _move(application: Application, action: str) -> str:
+    return transition_target(
+        APPLICATION_TRANSITIONS,
+        action,
+        application.status,
+        current_label=str(application.get_status_display()),
+    )
+
+
+def _require_editor(actor: User, application: Application) -> None:
+    if not can_edit_application(actor, application):
+        raise PermissionDenied(_("Only the applicant or the company's signatory may do this."))
+
+
+def _require_editable(application: Application) -> None:
+    if not application.is_editable:
+        raise IllegalTransition(
+            _("The application can no longer be changed: it is “%(status)s”.")
+            % {"status": application.get_status_display()},
+            code="not_editable",
+        )
+
+
+def _require_reviewer(actor: User) -> None:
+    if not can_review_applications(actor):
+        raise PermissionDenied(_("Only customer policy staff may review applications."))
+
+
+def _application_url(application: Application) -> str:
+    return absolute_url(reverse("portal:application_detail", args=[application.pk]))
+
+
+def _notify_applicant(application: Application, template: str, **context: Any) -> None:
+    applicant = application.applicant
+    email_queue(
+        to=applicant.email,
+        template=template,
+        language=applicant.language,
+        context={
+            "company": application.legal_name,
+            "url": _application_url(application),
+            **context,
+        },
+    )
+
+
+def _notify_staff(application: Application, template: str) -> None:
+    admin_url = absolute_url(reverse("admin:members_application_change", args=[application.pk]))
+    for user in staff_recipients():
+        email_queue(
+            to=user.email,
+            template=template,
+            language=user.language,
+            context={
+                "company": application.legal_name,
+                "applicant": application.applicant.email,
+                "url": admin_url,
+            },
+        )
+
+
+def application_create(*, actor: User, request: HttpRequest | None = None) -> Application:
+    with transaction.atomic():
+        application = Application.objects.create(applicant=actor)
+        audit_record(actor=actor, action="application.created", target=application, request=request)
+    return application
+
+
+def application_update(
+    *,
+    actor: User,
+    application: Application,
+    data: dict[str, Any],
+    request: HttpRequest | None = None,
+) -> Application:
+    """Save the applicant's data, complete or not (a draft may be saved half-filled)."""
+    unknown = set(data) - set(APPLICANT_FIELDS)
+    if unknown:
+        raise ValueError(f"not applicant fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = _lock(application)
+        _require_editor(actor, locked)
+        _require_editable(locked)
+        changed = sorted(name for name, value in data.items() if getattr(locked, name) != value)
+        for name in changed:
+            setattr(locked, name, data[name])
+        locked.full_clean(exclude=["applicant", "member", "decided_by"])
+        locked.save()
+        if changed:
+            audit_record(
+                actor=actor,
+                action="application.updated",
+                target=locked,
+                payload={"fields": changed},
+                request=request,
+            )
+    return locked
+
+
+def application_attach_document(
+    *,
+    actor: User,
+    application: Application,
+    requirement: DocumentRequirement,
+    uploaded_file: UploadedFile,
+    request: HttpRequest | None = None,
+) -> ApplicationDocument | None:
+    """Check, store and link an uploaded document. UploadRejected leaves nothing behind.
+
+    An infected file is quarantined and nothing is linked: returns None (the quarantine and
+    its audit event are kept).
+    """
+    with transaction.atomic():
+        locked = _lock(application)
+        _require_editor(actor, locked)
+        _require_editable(locked)
+        document = document_store(actor=actor, uploaded_file=uploaded_file, request=request)
+        if document.quarantined:
+            return None
+        link = ApplicationDocument.objects.create(
+            application=locked, requirement=requirement, document=document
+        )
+        audit_record(
+            actor=actor,
+            action="application.document_added",
+            target=locked,
+            payload={"document": str(document.pk), "requirement": requirement.code},
+            request=request,
+        )
+    return link
+
+
+def application_remove_document(
+    *,
+    actor: User,
+    application: Application,
+    link: ApplicationDocument,
+    request: HttpRequest | None = None,
+) -> None:
+    """Unlink a document from the application; the document itself stays in the record."""
+    with transaction.atomic():
+        locked = _lock(application)
+        _require_editor(actor, locked)
+        _require_editable(locked)
+        if link.application_id != locked.pk:
+            raise PermissionDenied
+        link.delete()
+        audit_record(
+            actor=actor,
+            action="application.document_removed",
+            target=locked,
+            payload={"document": str(link.document_id)},
+            request=request,
+        )
+
+
+def missing_for_submission(application: Application) -> list[str]:
+    """What still stands between the application and its submission, in words."""
+    missing: list[str] = []
+    for name in REQUIRED_COMPANY_FIELDS:
+        if not getattr(application, name):
+            label = Application._meta.get_field(name).verbose_name
+            missing.append(_("Fill in: %(field)s.") % {"field": label})
+    for name in ELIGIBILITY_FIELDS:
+        if getattr(application, name) is None:
+            question = Application._meta.get_field(name).verbose_name
+            missing.append(_("Answer: “%(question)s”") % {"question": question})
+    if application.accepts_guidelines is False:
+        missing.append(_("The company must commit to follow the Guidelines to apply."))
+    given = {link.requirement_id for link in application.documents.all()}
+    for requirement in active_requirements().filter(required=True):
+        if requirement.pk not in given:
+            missing.append(_("Upload: %(document)s.") % {"document": requirement.title})
+    return missing
+
+
+def application_submit(
+    *, actor: User, application: Application, request: HttpRequest | None = None
+) -> Application:
+    with transaction.atomic():
+        locked = _lock(application)
+        _require_editor(actor, locked)
+        locked.status = _move(locked, "submit")
+        missing = missing_for_submission(locked)
+        if missing:
+            raise ValidationError(missing, code="incomplete")
+        now = timezone.now()
+        locked.submitted_at = locked.submitted_at or now
+        locked.save(update_fields=["status", "submitted_at"])
+        audit_record(actor=actor, action="application.submitted", target=locked, request=request)
+        _notify_staff(locked, "application_submitted")
+    return locked
+
+
+def application_start_review(
+    *, actor: User, application: Application, request: HttpRequest | None = None
+) -> Application:
+    _require_reviewer(actor)
+    with transaction.atomic():
+        locked = _lock(application)
+        locked.status = _move(locked, "start_review")
+        locked.review_started_at = timezone.now()
+        locked.save(update_fields=["status", "review_started_at"])
+        audit_record(
+            actor=actor, action="application.review_started", target=locked, request=request
+        )
+    return locked
+
+
+def application_request_information(
+    *,
+    actor: User,
+    application: Application,
+    message: str,
+    request: HttpRequest | None = None,
+) -> InformationRequest:
+    _require_reviewer(actor)
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError(_("Say what information is needed."), code="message_required")
+    with transaction.atomic():
+        locked = _lock(application)
+        locked.status = _move(locked, "request_information")
+        locked.save(update_fields=["status"])
+        info = InformationRequest.objects.create(
+            application=locked, message=message, requested_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="application.information_requested",
+            target=locked,
+            payload={"message": message},
+            request=request,
+        )
+        _notify_applicant(locked, "application_information_requested", message=message)
+    return info
+
+
+def application_resubmit(
+    *,
+    actor: User,
+    application: Application,
+    answer: str,
+    request: HttpRequest | None = None,
+) -> Application:
+    """The applicant answers the open information request and sends the application back."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError(_("Write your answer to the request."), code="answer_required")
+    with transaction.atomic():
+        locked = _lock(application)
+        _require_editor(actor, locked)
+        locked.status = _move(locked, "resubmit")
+        missing = missing_for_submission(locked)
+        if missing:
+            raise ValidationError(missing, code="incomplete")
+        open_request = locked.information_requests.filter(answered_at__isnull=True).first()
+        if open_request is not None:
+            open_request.answer = answer
+            open_request.answered_at = timezone.now()
+            open_request.save(update_fields=["answer", "answered_at"])
+        locked.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="application.resubmitted",
+            target=locked,
+            payload={"answer": answer},
+            request=request,
+        )
+        _notify_staff(locked, "application_resubmitted")
+    return locked
+
+
+def application_approve(
+    *,
+    actor: User,
+    application: Application,
+    risk_rating: str,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Member:
+    """Approve: the company becomes a member, and the applicant its first signatory."""
+    _require_reviewer(actor)
+    if risk_rating not in RiskRating.values:
+        raise ValidationError(_("Choose a risk rating."), code="risk_rating_required")
+    with transaction.atomic():
+        locked = _lock(application)
+        locked.status = _move(locked, "approve")
+        now = timezone.now()
+        member = Member(
+            legal_name=locked.legal_name,
+            registration_number=locked.registration_number,
+            country=locked.country,
+            address=locked.address,
+            website=locked.website,
+            kp_registration=locked.kp_registration,
+            contract_reference=locked.contract_reference,
+            public_listing_consent=locked.public_listing_consent,
+            risk_rating=risk_rating,
+            approved_at=now,
+        )
+        member.full_clean()
+        member.save()
+        Membership.objects.create(user=locked.applicant, member=member, role=Role.SIGNATORY)
+        locked.member = member
+        locked.decided_at = now
+        locked.decided_by = actor
+        locked.decision_reason = reason.strip()
+        locked.save(
+            update_fields=["status", "member", "decided_at", "decided_by", "decision_reason"]
+        )
+        audit_record(
+            actor=actor,
+            action="application.approved",
+            target=locked,
+            payload={"member": member.pk, "risk_rating": risk_rating},
+            request=request,
+        )
+        _notify_applicant(locked, "application_approved", reason=locked.decision_reason)
+    return member
+
+
+def application_reject(
+    *,
+    actor: User,
+    application: Application,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Application:
+    _require_reviewer(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the rejection."), code="reason_required")
+    with transaction.atomic():
+        locked = _lock(application)
+        locked.status = _move(locked, "reject")
+        locked.decided_at = timezone.now()
+        locked.decided_by = actor
+        locked.decision_reason = reason
+        locked.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+        audit_record(
+            actor=actor,
+            action="application.rejected",
+            target=locked,
+            payload={"reason": reason},
+            request=request,
+        )
+        _notify_applicant(locked, "application_rejected", reason=reason)
+    return locked
+
+
+def application_withdraw(
+    *, actor: User, application: Application, request: HttpRequest | None = None
+) -> Application:
+    with transaction.atomic():
+        locked = _lock(application)
+        _require_editor(actor, locked)
+        locked.status = _move(locked, "withdraw")
+        locked.save(update_fields=["status"])
+        audit_record(actor=actor, action="application.withdrawn", target=locked, request=request)
+    return locked
+
+
+def application_update_checklist(
+    *,
+    actor: User,
+    application: Application,
+    checks: dict[str, bool],
+    request: HttpRequest | None = None,
+) -> Application:
+    _require_reviewer(actor)
+    if set(checks) - set(CHECKLIST_FIELDS):
+        raise ValueError("not checklist fields")
+    with transaction.atomic():
+        locked = _lock(application)
+        changed = {k: v for k, v in checks.items() if getattr(locked, k) != v}
+        for name, value in changed.items():
+            setattr(locked, name, value)
+        if changed:
+            locked.save(update_fields=list(changed))
+            audit_record(
+                actor=actor,
+                action="application.checklist_updated",
+                target=locked,
+                payload=changed,
+                request=request,
+            )
+    return locked
