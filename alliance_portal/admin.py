@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AuditEvent
+from .models import AuditEvent, Document
 
 
 @admin.register(AuditEvent)
@@ -27,6 +27,40 @@ class AuditEventAdmin(admin.ModelAdmin):
         "prev_hash",
         "hash",
     )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    """Read-only register of uploads, quarantined ones included; files are downloaded from the
+    record they belong to (an application, an attestation), where access is checked."""
+
+    list_display = ["original_name", "extension", "size", "scan_status", "uploaded_by", "uploaded_at"]
+    list_filter = ["scan_status", "extension"]
+    search_fields = ["original_name", "sha256", "uploaded_by__email"]
+    list_select_related = ["uploaded_by"]
+    show_full_result_count = False
+    readonly_fields = [
+        "id",
+        "original_name",
+        "extension",
+        "content_type",
+        "size",
+        "sha256",
+        "scan_status",
+        "scan_detail",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    exclude = ["storage_name"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -24,8 +24,8 @@ def email_render(template: str, context: dict[str, Any], language: str) -> tuple
         subject = render_to_string(f"emails/{template}_subject.txt", context)
         text = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
-    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    return subject, text, html
+    one_line = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+    return one_line, text, html
 
 
 def email_send_now(*, to: str, template: str, context: dict[str, Any], language: str) -> None:

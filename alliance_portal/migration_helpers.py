@@ -1,9 +1,11 @@
 """Helpers for data migrations. Kept stable: migrations import them by name."""
 
+from typing import Any
+
 from django.contrib.auth.management import create_permissions
 
 
-def grant_permissions(apps, grants: dict[str, list[tuple[str, str]]]) -> None:  # type: ignore[no-untyped-def]
+def grant_permissions(apps: Any, grants: dict[str, list[tuple[str, str]]]) -> None:
     """Give groups (created if missing) model permissions, as (app_label, codename) pairs."""
     # Permissions are normally created after all migrations have run; we need them now.
     for app_config in apps.get_app_configs():

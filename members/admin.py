@@ -1,12 +1,41 @@
+from datetime import timedelta
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from alliance_portal.documents import document_response
+from alliance_portal.states import allowed_actions
+
+from . import services
+from .models import (
+    APPLICATION_TRANSITIONS,
+    Application,
+    ApplicationDocument,
+    DocumentRequirement,
+    InformationRequest,
+    Invitation,
+    Member,
+    Membership,
+    RiskRating,
+    User,
+)
+from .services.applications import CHECKLIST_FIELDS
+from .services.members import STAFF_EDITABLE_FIELDS
 from .services.users import user_access_changed, user_access_snapshot
 
 
@@ -58,7 +87,8 @@ class UserAdmin(DjangoUserAdmin):
         # Whoever can change accounts can grant themselves any role: superusers only.
         return bool(request.user.is_active and request.user.is_superuser)
 
-    has_add_permission = has_change_permission  # type: ignore[assignment]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         self._access_before = user_access_snapshot(User.objects.get(pk=obj.pk)) if change else {}
@@ -72,3 +102,457 @@ class UserAdmin(DjangoUserAdmin):
             before=self._access_before,
             request=request,
         )
+
+
+# --- Applications -------------------------------------------------------------------------
+
+
+class ReviewTargetFilter(admin.SimpleListFilter):
+    title = _("review target")
+    parameter_name = "target"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("30", _("Open past 30 days")), ("90", _("Open past 90 days"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in ("30", "90"):
+            cutoff = timezone.now() - timedelta(days=int(self.value() or 0))
+            return queryset.filter(
+                status__in=["submitted", "under_review", "information_requested"],
+                submitted_at__lt=cutoff,
+            )
+        return queryset
+
+
+class ApplicationDocumentInline(admin.TabularInline):
+    model = ApplicationDocument
+    extra = 0
+    can_delete = False
+    fields = ["requirement", "download", "size", "scan", "added_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApplicationDocument]:
+        return super().get_queryset(request).select_related("document", "requirement")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("document"))
+    def download(self, link: ApplicationDocument) -> str:
+        url = reverse(
+            "admin:members_application_document", args=[link.application_id, link.document_id]
+        )
+        return format_html('<a href="{}">{}</a>', url, link.document.original_name)
+
+    @admin.display(description=_("size"))
+    def size(self, link: ApplicationDocument) -> str:
+        from django.template.defaultfilters import filesizeformat
+
+        return filesizeformat(link.document.size)
+
+    @admin.display(description=_("virus scan"))
+    def scan(self, link: ApplicationDocument) -> str:
+        return str(link.document.get_scan_status_display())
+
+
+class InformationRequestInline(admin.StackedInline):
+    model = InformationRequest
+    extra = 0
+    can_delete = False
+    fields = ["requested_at", "requested_by", "message", "answered_at", "answer"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ApplicationChecklistForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = CHECKLIST_FIELDS
+
+
+class DecisionForm(forms.Form):
+    message = forms.CharField(
+        label=_("What information is needed"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class ApproveForm(forms.Form):
+    risk_rating = forms.ChoiceField(label=_("Risk rating"), choices=RiskRating.choices)
+    reason = forms.CharField(
+        label=_("Note to the applicant (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+STAFF_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
+    "start_review": (_("Start review"), None),
+    "request_information": (_("Request information"), DecisionForm),
+    "approve": (_("Approve"), ApproveForm),
+    "reject": (_("Reject"), RejectForm),
+}
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    form = ApplicationChecklistForm
+    change_form_template = "admin/members/application/change_form.html"
+    list_display = [
+        "__str__",
+        "country",
+        "applicant",
+        "status",
+        "submitted_at",
+        "review_target",
+    ]
+    list_filter = [
+        "status",
+        ("country", admin.AllValuesFieldListFilter),
+        ("submitted_at", admin.DateFieldListFilter),
+        ReviewTargetFilter,
+    ]
+    search_fields = ["legal_name", "registration_number", "kp_registration", "applicant__email"]
+    list_select_related = ["applicant"]
+    show_full_result_count = False
+    inlines = [ApplicationDocumentInline, InformationRequestInline]
+    fieldsets = (
+        (
+            _("Status"),
+            {"fields": ("status", "applicant", "member", "submitted_at", "review_target")},
+        ),
+        (
+            _("Company"),
+            {
+                "fields": (
+                    "legal_name",
+                    "registration_number",
+                    "country",
+                    "address",
+                    "website",
+                    "kp_registration",
+                    "contract_reference",
+                    "public_listing_consent",
+                )
+            },
+        ),
+        (
+            _("Eligibility"),
+            {
+                "fields": (
+                    "is_long_term_client",
+                    "trades_only_kp_certified",
+                    "free_of_sanctions",
+                    "accepts_guidelines",
+                )
+            },
+        ),
+        (_("Review checklist"), {"fields": CHECKLIST_FIELDS}),
+        (_("Decision"), {"fields": ("decided_at", "decided_by", "decision_reason")}),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        editable = (
+            set(CHECKLIST_FIELDS)
+            if obj is not None
+            and obj.status
+            in (
+                "submitted",
+                "under_review",
+                "information_requested",
+            )
+            else set()
+        )
+        names = [name for _, options in self.fieldsets for name in options["fields"]]
+        return [name for name in names if name not in editable]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # applicants apply in the portal
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("review target"))
+    def review_target(self, application: Application) -> str:
+        days = application.review_days_left
+        if days is None:
+            return "—"
+        if days < 0:
+            return format_html(
+                '<strong style="color: #b91c1c">{}</strong>',
+                gettext("%(days)d days overdue") % {"days": -days},
+            )
+        return gettext("%(days)d days left") % {"days": days}
+
+    def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
+        checks = {
+            name: form.cleaned_data[name] for name in CHECKLIST_FIELDS if name in form.changed_data
+        }
+        if checks:
+            services.application_update_checklist(
+                actor=request.user,  # type: ignore[arg-type]
+                application=obj,
+                checks=checks,
+                request=request,
+            )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None  # inlines are read-only
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        obj = context.get("original")
+        if obj is not None and self.has_change_permission(request, obj):
+            context["workflow_actions"] = [
+                (reverse("admin:members_application_act", args=[obj.pk, action]), label)
+                for action, (label, _form) in STAFF_ACTIONS.items()
+                if action in allowed_actions(APPLICATION_TRANSITIONS, obj.status)
+            ]
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:pk>/act/<str:action>/",
+                self.admin_site.admin_view(self.act_view),
+                name="members_application_act",
+            ),
+            path(
+                "<int:pk>/documents/<uuid:document_id>/",
+                self.admin_site.admin_view(self.document_view),
+                name="members_application_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def act_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        application = get_object_or_404(Application, pk=pk)
+        if action not in STAFF_ACTIONS:
+            raise Http404
+        if not self.has_change_permission(request, application):
+            raise PermissionDenied
+        label, form_class = STAFF_ACTIONS[action]
+        change_url = reverse("admin:members_application_change", args=[pk])
+        form = form_class(request.POST or None) if form_class else None
+        if request.method == "POST" and (form is None or form.is_valid()):
+            data = form.cleaned_data if form else {}
+            try:
+                self._perform(request, application, action, data)
+            except ValidationError as error:
+                if form is None:
+                    messages.error(request, " ".join(error.messages))
+                    return redirect(change_url)
+                form.add_error(None, error)
+            else:
+                messages.success(request, gettext("Done: %(action)s.") % {"action": label})
+                return redirect(change_url)
+        if form is None:
+            if request.method != "POST":
+                # A bare action still goes through a POST form (no state change on GET).
+                form = forms.Form()
+            else:
+                return redirect(change_url)
+        return TemplateResponse(
+            request,
+            "admin/members/application/act.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": application,
+                "title": f"{label}: {application}",
+                "action_label": label,
+                "form": form,
+                "change_url": change_url,
+            },
+            status=400 if request.method == "POST" else 200,
+        )
+
+    def _perform(
+        self, request: HttpRequest, application: Application, action: str, data: dict[str, Any]
+    ) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        if action == "start_review":
+            services.application_start_review(actor=actor, application=application, request=request)
+        elif action == "request_information":
+            services.application_request_information(
+                actor=actor, application=application, message=data["message"], request=request
+            )
+        elif action == "approve":
+            services.application_approve(
+                actor=actor,
+                application=application,
+                risk_rating=data["risk_rating"],
+                reason=data.get("reason", ""),
+                request=request,
+            )
+        elif action == "reject":
+            services.application_reject(
+                actor=actor, application=application, reason=data["reason"], request=request
+            )
+
+    def document_view(self, request: HttpRequest, pk: int, document_id: str) -> HttpResponseBase:
+        link = get_object_or_404(
+            ApplicationDocument.objects.select_related("document"),
+            application_id=pk,
+            document_id=document_id,
+        )
+        if not self.has_view_permission(request, link.application):
+            raise PermissionDenied
+        return document_response(request, link.document, actor=request.user)
+
+
+# --- Members ------------------------------------------------------------------------------
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    can_delete = False
+    fields = ["user", "role", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # teams are managed by the members' signatories in the portal
+
+
+class MemberApplicationInline(admin.TabularInline):
+    model = Application
+    extra = 0
+    can_delete = False
+    fields = ["link", "status", "submitted_at", "decided_at"]
+    readonly_fields = fields
+    verbose_name_plural = _("applications")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("application"))
+    def link(self, application: Application) -> str:
+        url = reverse("admin:members_application_change", args=[application.pk])
+        return format_html('<a href="{}">{}</a>', url, application)
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "country", "risk_rating", "approved_at", "public_listing_consent"]
+    list_filter = [
+        "risk_rating",
+        ("country", admin.AllValuesFieldListFilter),
+        "public_listing_consent",
+    ]
+    search_fields = ["legal_name", "registration_number", "kp_registration", "contract_reference"]
+    fields = [*STAFF_EDITABLE_FIELDS, "approved_at", "documents"]
+    readonly_fields = ["approved_at", "documents"]
+    inlines = [MembershipInline, MemberApplicationInline]
+    show_full_result_count = False
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a member is born from an approved application
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("documents"))
+    def documents(self, member: Member) -> str:
+        links = ApplicationDocument.objects.filter(application__member=member).select_related(
+            "document", "requirement"
+        )
+        if not links:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> — {}</li>',
+                (
+                    (
+                        reverse(
+                            "admin:members_application_document",
+                            args=[link.application_id, link.document_id],
+                        ),
+                        link.document.original_name,
+                        link.requirement.title,
+                    )
+                    for link in links
+                ),
+            ),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Member, form: Any, change: bool) -> None:
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in STAFF_EDITABLE_FIELDS
+        }
+        if changes:
+            services.member_update(
+                actor=request.user,  # type: ignore[arg-type]
+                member=Member.objects.get(pk=obj.pk),
+                changes=changes,
+                request=request,
+            )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "member",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["role"]
+    search_fields = ["email", "member__legal_name"]
+    list_select_related = ["member"]
+    readonly_fields = [
+        "member",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    ]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DocumentRequirement)
+class DocumentRequirementAdmin(admin.ModelAdmin):
+    list_display = ["title_en", "code", "required", "active", "position"]
+    list_editable = ["required", "active", "position"]
+    prepopulated_fields = {"code": ["title_en"]}
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # retire a requirement by unticking "asked for"

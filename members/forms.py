@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance_portal.documents.forms import UploadFieldMixin, document_file_field
 
-from .models import Application, Role
+from .models import Application, Role, field_label
 from .selectors import active_requirements
 from .services.applications import APPLICANT_FIELDS, ELIGIBILITY_FIELDS
 
@@ -15,28 +15,38 @@ YES_NO = [("true", _("Yes")), ("false", _("No"))]
 class ApplicationForm(forms.ModelForm):
     """The applicant's data. Everything may be left blank in a draft; submission checks it."""
 
+    website = forms.URLField(
+        label=_("website"),
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+
     class Meta:
         model = Application
         fields = APPLICANT_FIELDS
-        widgets = {
-            "address": forms.Textarea(attrs={"rows": 3}),
-            "website": forms.URLInput(attrs={"placeholder": "https://"}),
-        }
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ELIGIBILITY_FIELDS:
             self.fields[name] = forms.NullBooleanField(
-                label=Application._meta.get_field(name).verbose_name,
+                label=field_label(Application, name),
                 required=False,
                 widget=forms.RadioSelect(choices=YES_NO),
             )
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             field.required = False
             if isinstance(field.widget, forms.RadioSelect | forms.CheckboxInput):
                 continue
             field.widget.attrs.setdefault("class", "form-control")
         self.fields["country"].widget.attrs["class"] = "form-select"
+
+    def company_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in APPLICANT_FIELDS if name not in (*ELIGIBILITY_FIELDS, "public_listing_consent")]
+
+    def eligibility_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ELIGIBILITY_FIELDS]
 
 
 class DocumentUploadForm(UploadFieldMixin, forms.Form):

@@ -249,6 +249,10 @@ class DocumentRequirement(models.Model):
         return self.help_ru if translation.get_language() == "ru" else self.help_en
 
 
+def field_label(model: type[models.Model], name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+
+
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")

@@ -41,7 +41,9 @@ def application_for_user(user: User, pk: int) -> Application:
     )
 
 
-def application_document_for_user(user: User, application_pk: int, document_pk: str):  # type: ignore[no-untyped-def]
+def application_document_for_user(
+    user: User, application_pk: int, document_pk: str
+) -> ApplicationDocument:
     return ApplicationDocument.objects.select_related("document").get(
         application__in=applications_visible_to(user).filter(pk=application_pk),
         document_id=document_pk,

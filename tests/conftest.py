@@ -36,8 +36,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "ALTER TABLE alliance_portal_auditevent DISABLE TRIGGER alliance_audit_no_truncate"
+                    "ALTER TABLE alliance_portal_auditevent "
+                    "DISABLE TRIGGER alliance_audit_no_truncate"
                 )
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Each test stores its documents in a folder of its own."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return settings.PRIVATE_MEDIA_ROOT
 
 
 @pytest.fixture(autouse=True)

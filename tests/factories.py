@@ -2,9 +2,20 @@ import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
-from members.models import User
+from members.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationStatus,
+    DocumentRequirement,
+    Member,
+    Membership,
+    RiskRating,
+    Role,
+    User,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -49,3 +60,78 @@ def decider(**kwargs):
 
 def auditor(**kwargs):
     return UserFactory(groups=[AUDITORS_GROUP], mfa=True, **kwargs)
+
+
+class MemberFactory(factory.django.DjangoModelFactory[Member]):
+    class Meta:
+        model = Member
+
+    legal_name = factory.Sequence(lambda n: f"Company {n} Ltd")
+    registration_number = factory.Sequence(lambda n: f"REG-{n:05d}")
+    country = "BE"
+    address = "1 Diamond Street, Antwerp"
+    kp_registration = factory.Sequence(lambda n: f"KP-{n:04d}")
+    contract_reference = factory.Sequence(lambda n: f"LTC-{n:04d}")
+    risk_rating = RiskRating.MEDIUM
+    approved_at = factory.LazyFunction(timezone.now)
+
+
+def member_with(role: str = Role.SIGNATORY, **user_kwargs):
+    """A member company and one user of it in the given role: (member, user)."""
+    member = MemberFactory()
+    user = UserFactory(**user_kwargs)
+    Membership.objects.create(member=member, user=user, role=role)
+    return member, user
+
+
+COMPLETE_APPLICATION = {
+    "legal_name": "Arctic Rough Ltd",
+    "registration_number": "AR-123",
+    "country": "BE",
+    "address": "1 Diamond Street, Antwerp",
+    "kp_registration": "KP-BE-1",
+    "contract_reference": "LTC-1",
+    "is_long_term_client": True,
+    "trades_only_kp_certified": True,
+    "free_of_sanctions": True,
+    "accepts_guidelines": True,
+}
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory[Application]):
+    class Meta:
+        model = Application
+
+    applicant = factory.SubFactory(UserFactory)
+
+
+def complete_application(applicant=None, status: str = ApplicationStatus.DRAFT, **data):
+    """An application with every field and every required document, put in `status`."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from alliance_portal.documents import document_store
+    from tests.files import pdf_bytes
+
+    applicant = applicant or UserFactory()
+    application = Application.objects.create(
+        applicant=applicant, **{**COMPLETE_APPLICATION, **data}
+    )
+    for requirement in DocumentRequirement.objects.filter(active=True, required=True):
+        document = document_store(
+            actor=applicant,
+            uploaded_file=SimpleUploadedFile(f"{requirement.code}.pdf", pdf_bytes()),
+        )
+        ApplicationDocument.objects.create(
+            application=application, requirement=requirement, document=document
+        )
+    if status != ApplicationStatus.DRAFT:
+        submitted = timezone.now()
+        member = None
+        if status == ApplicationStatus.APPROVED:
+            member = MemberFactory(legal_name=application.legal_name)
+            Membership.objects.create(member=member, user=applicant, role=Role.SIGNATORY)
+        Application.objects.filter(pk=application.pk).update(
+            status=status, submitted_at=submitted, member=member
+        )
+        application.refresh_from_db()
+    return application

@@ -1,6 +1,7 @@
 """Logins, failed logins, logouts and two-factor changes go to the audit log, whichever view
 performed them (allauth's pages or the admin's)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
@@ -36,7 +37,7 @@ def _on_login_failed(
     )
 
 
-def _on_authenticator(action: str):  # type: ignore[no-untyped-def]
+def _on_authenticator(action: str) -> Callable[..., None]:
     def receiver(
         sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kw: Any
     ) -> None:

@@ -53,7 +53,7 @@ def _clean_ip(ip: str | None) -> str | None:
     if not ip:
         return None
     try:
-        return AuditEvent._meta.get_field("ip").clean(ip, None)  # type: ignore[no-any-return]
+        return str(AuditEvent._meta.get_field("ip").clean(ip, None))
     except ValidationError:
         return None
 

@@ -33,7 +33,7 @@ def document_store(
     """
     display_name, extension = clean_name(uploaded_file.name or "")
     check_size(uploaded_file.size or 0)
-    content_type = check_content(uploaded_file.file, extension)
+    content_type = check_content(uploaded_file, extension)
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks():  # chunks() always starts from the beginning
         digest.update(chunk)
@@ -55,7 +55,7 @@ def document_store(
                 original_name=display_name,
                 extension=extension,
                 content_type=content_type,
-                size=uploaded_file.size,
+                size=uploaded_file.size or 0,
                 sha256=digest.hexdigest(),
                 storage_name=stored_name,
                 scan_status=(

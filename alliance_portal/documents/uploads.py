@@ -1,7 +1,16 @@
+"""Upload handling that runs while the request body is parsed, before any view."""
+
+import html
+import types
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParser
+from django.utils.datastructures import ImmutableList
+
+from .validation import MAX_NAME_LENGTH, UNSAFE_NAME
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
@@ -20,11 +29,47 @@ class SizeLimitUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > settings.ALLIANCE_UPLOAD_MAX_BYTES:
-            oversized = getattr(self.request, "oversized_uploads", set())
-            oversized.add(self.field_name)
+            oversized: set[str] = getattr(self.request, "oversized_uploads", set())
+            oversized.add(str(self.field_name))
             self.request.oversized_uploads = oversized  # type: ignore[union-attr]
             raise SkipFile
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+class StrictNameParser(MultiPartParser):
+    """Django quietly cuts folders off uploaded names and shortens long ones. We refuse such
+    a file instead, with a clear message: its name becomes a marker that
+    ``validation.clean_name`` turns into that message."""
+
+    def sanitize_file_name(self, file_name: str) -> str | None:
+        raw = html.unescape(file_name)
+        if "/" in raw or "\\" in raw or raw.strip().startswith(".."):
+            return UNSAFE_NAME + "path"
+        if len(raw) > MAX_NAME_LENGTH:
+            return UNSAFE_NAME + "long"
+        if any(not char.isprintable() for char in raw):
+            return UNSAFE_NAME + "control"
+        return super().sanitize_file_name(file_name)  # type: ignore[no-any-return]
+
+
+def _strict_parse_file_upload(self: HttpRequest, META: Any, post_data: Any) -> Any:
+    # Django's HttpRequest.parse_file_upload, with our parser.
+    self.upload_handlers = ImmutableList(
+        self.upload_handlers,
+        warning="You cannot alter upload handlers after the upload has been processed.",
+    )
+    return StrictNameParser(META, post_data, self.upload_handlers, self.encoding).parse()
+
+
+class StrictUploadNamesMiddleware:
+    """Parse multipart bodies with :class:`StrictNameParser` (before anything reads POST)."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.parse_file_upload = types.MethodType(_strict_parse_file_upload, request)  # type: ignore[method-assign]
+        return self.get_response(request)  # type: ignore[no-any-return]

@@ -2,7 +2,7 @@
 
 import unicodedata
 import zipfile
-from typing import IO
+from typing import Any
 
 import magic
 from django.conf import settings
@@ -34,6 +34,8 @@ EXECUTABLE_SUFFIXES = {
 }  # fmt: skip
 
 MAX_NAME_LENGTH = 255
+# Set by uploads.StrictNameParser in place of a name it would not pass on as it was.
+UNSAFE_NAME = "unsafe-name:"
 SNIFF_BYTES = 64 * 1024
 
 
@@ -41,24 +43,39 @@ def allowed_extensions_text() -> str:
     return ", ".join(f".{ext}" for ext in ALLOWED_TYPES)
 
 
+def _path_error() -> UploadRejected:
+    return UploadRejected(
+        _("The file name must be a plain name, without a folder or a path."), code="path"
+    )
+
+
+def _long_error() -> UploadRejected:
+    return UploadRejected(
+        _("The file name is too long: at most %(max)d characters.") % {"max": MAX_NAME_LENGTH},
+        code="name_too_long",
+    )
+
+
+def _control_error() -> UploadRejected:
+    return UploadRejected(
+        _("The file name contains control characters."), code="control_characters"
+    )
+
+
 def clean_name(name: str) -> tuple[str, str]:
     """The name to show and the lower-case extension; refuses paths and odd names."""
     name = unicodedata.normalize("NFC", name or "").strip()
+    if name.startswith(UNSAFE_NAME):
+        reason = name.removeprefix(UNSAFE_NAME)
+        raise {"path": _path_error, "long": _long_error}.get(reason, _control_error)()
     if not name:
         raise UploadRejected(_("The file has no name."), code="no_name")
     if len(name) > MAX_NAME_LENGTH:
-        raise UploadRejected(
-            _("The file name is too long: at most %(max)d characters.") % {"max": MAX_NAME_LENGTH},
-            code="name_too_long",
-        )
+        raise _long_error()
     if "/" in name or "\\" in name or name.startswith(".") or ":" in name:
-        raise UploadRejected(
-            _("The file name must be a plain name, without a folder or a path."), code="path"
-        )
+        raise _path_error()
     if any(unicodedata.category(char).startswith("C") for char in name):
-        raise UploadRejected(
-            _("The file name contains control characters."), code="control_characters"
-        )
+        raise _control_error()
     stem, dot, extension = name.rpartition(".")
     extension = extension.lower()
     if not dot or not stem or extension not in ALLOWED_TYPES:
@@ -91,7 +108,7 @@ def too_large_message() -> str:
     }
 
 
-def check_content(file: IO[bytes], extension: str) -> str:
+def check_content(file: Any, extension: str) -> str:
     """Sniff the content; it must be what the extension says. Returns the content type."""
     file.seek(0)
     sniffed = magic.from_buffer(file.read(SNIFF_BYTES), mime=True)
@@ -106,7 +123,7 @@ def check_content(file: IO[bytes], extension: str) -> str:
     return CANONICAL_TYPE.get(extension, sniffed)
 
 
-def check_office_archive(file: IO[bytes], extension: str) -> None:
+def check_office_archive(file: Any, extension: str) -> None:
     """A DOCX or XLSX is a zip: bound its entries and sizes, and refuse path tricks."""
     limits = settings.ALLIANCE_OFFICE_ZIP_LIMITS
     bad = UploadRejected(

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "alliance_portal.documents.uploads.StrictUploadNamesMiddleware",
     "alliance_portal.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -226,9 +227,10 @@ ADMINS = [("Portal operators", a) for a in env.list("ALLIANCE_ALERT_EMAILS", def
 
 # --- Celery -------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+_broker = env("CELERY_BROKER_URL", default="")
 # With no broker configured, tasks run eagerly inside the web process (the embedded default).
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_BROKER_URL = _broker or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not _broker
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # --- Logging ------------------------------------------------------------------------

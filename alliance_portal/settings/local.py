@@ -17,8 +17,8 @@ os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("ALLIANCE_REQUIRE_MFA", "false")
 os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "optional")
 
-from .base import *  # noqa: F403
-from .base import env
+from .base import *  # noqa: E402,F403
+from .base import env  # noqa: E402
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 INTERNAL_IPS = ["127.0.0.1"]

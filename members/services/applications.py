@@ -26,6 +26,7 @@ from members.models import (
     RiskRating,
     Role,
     User,
+    field_label,
 )
 from members.permissions import can_edit_application, can_review_applications
 from members.selectors import active_requirements, staff_recipients
@@ -233,11 +234,11 @@ def missing_for_submission(application: Application) -> list[str]:
     missing: list[str] = []
     for name in REQUIRED_COMPANY_FIELDS:
         if not getattr(application, name):
-            label = Application._meta.get_field(name).verbose_name
+            label = field_label(Application, name)
             missing.append(_("Fill in: %(field)s.") % {"field": label})
     for name in ELIGIBILITY_FIELDS:
         if getattr(application, name) is None:
-            question = Application._meta.get_field(name).verbose_name
+            question = field_label(Application, name)
             missing.append(_("Answer: “%(question)s”") % {"question": question})
     if application.accepts_guidelines is False:
         missing.append(_("The company must commit to follow the Guidelines to apply."))

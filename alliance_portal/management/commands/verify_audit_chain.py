@@ -23,7 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            anchors = [parse_anchor(text) for text in options["anchor"]] or [None]
+            anchors: list[tuple[int, str] | None] = [
+                parse_anchor(text) for text in options["anchor"]
+            ] or [None]
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         for anchor in anchors:

@@ -7,10 +7,16 @@ services. Idempotent: running it twice leaves the same data.
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils.html import escape
 
+from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
-from members.services import user_provision
+from members import services as members
+from members.models import Application, DocumentRequirement, Member, Role, User
 
 DEMO_PASSWORD = "alliance-demo"
 
@@ -29,7 +35,61 @@ DEMO_USERS: list[dict[str, Any]] = [
     },
     {"email": "auditor@example.com", "full_name": "Anna Auditor", "groups": [AUDITORS_GROUP]},
     {"email": "member@example.com", "full_name": "Mikhail Member"},
+    {"email": "officer@example.com", "full_name": "Olga Officer"},
+    {"email": "applicant@example.com", "full_name": "Pavel Applicant"},
 ]
+
+DEMO_MEMBER = {
+    "legal_name": "Demo Diamonds Ltd",
+    "registration_number": "DD-100200",
+    "country": "BE",
+    "address": "Hoveniersstraat 2\n2018 Antwerp",
+    "website": "https://demo-diamonds.example.com",
+    "kp_registration": "KP-BE-0042",
+    "contract_reference": "LTC-2026-017",
+    "is_long_term_client": True,
+    "trades_only_kp_certified": True,
+    "free_of_sanctions": True,
+    "accepts_guidelines": True,
+    "public_listing_consent": True,
+}
+
+DEMO_APPLICANT = {
+    "legal_name": "Polar Rough Trading LLC",
+    "registration_number": "PRT-778899",
+    "country": "AE",
+    "address": "Almas Tower, Jumeirah Lakes Towers\nDubai",
+    "website": "",
+    "kp_registration": "KP-AE-0311",
+    "contract_reference": "LTC-2026-044",
+    "is_long_term_client": True,
+    "trades_only_kp_certified": True,
+    "free_of_sanctions": True,
+    "accepts_guidelines": True,
+    "public_listing_consent": False,
+}
+
+
+def _sample_pdf(title: str, company: str) -> SimpleUploadedFile:
+    html = (
+        f"<h1>{escape(title)}</h1><p>{escape(company)}</p>"
+        "<p>A sample document made for the portal's demo data.</p>"
+    )
+    name = f"{title.lower().replace(' ', '-').replace('/', '-')}.pdf"
+    return SimpleUploadedFile(name, render_pdf(html), content_type="application/pdf")
+
+
+def _prepared_application(user: User, data: dict[str, Any]) -> Application:
+    application = members.application_create(actor=user)
+    members.application_update(actor=user, application=application, data=data)
+    for requirement in DocumentRequirement.objects.filter(active=True, required=True):
+        members.application_attach_document(
+            actor=user,
+            application=application,
+            requirement=requirement,
+            uploaded_file=_sample_pdf(requirement.title_en, data["legal_name"]),
+        )
+    return members.application_submit(actor=user, application=application)
 
 
 class Command(BaseCommand):
@@ -38,7 +98,38 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_demo only runs with DEBUG on: it creates known passwords.")
-        for spec in DEMO_USERS:
-            user_provision(actor=None, password=DEMO_PASSWORD, **spec)
-            self.stdout.write(f"  {spec['email']} / {DEMO_PASSWORD}")
+        users = {
+            spec["email"]: members.user_provision(actor=None, password=DEMO_PASSWORD, **spec)
+            for spec in DEMO_USERS
+        }
+        # The demo's own e-mails (submissions, approvals) would only flood the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._seed_members(users)
+        for email in users:
+            self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    @transaction.atomic
+    def _seed_members(self, users: dict[str, User]) -> None:
+        staff = users["staff@example.com"]
+        if not Member.objects.filter(legal_name=DEMO_MEMBER["legal_name"]).exists():
+            application = _prepared_application(users["member@example.com"], DEMO_MEMBER)
+            members.application_start_review(actor=staff, application=application)
+            member = members.application_approve(
+                actor=staff,
+                application=application,
+                risk_rating="medium",
+                reason="Welcome to the ALROSA ALLIANCE programme.",
+            )
+            _invitation, token = members.invitation_create(
+                actor=users["member@example.com"],
+                member=member,
+                email="officer@example.com",
+                role=Role.COMPLIANCE_OFFICER,
+            )
+            members.invitation_accept(actor=users["officer@example.com"], token=token)
+
+        applicant = users["applicant@example.com"]
+        if not Application.objects.filter(applicant=applicant).exists():
+            application = _prepared_application(applicant, DEMO_APPLICANT)
+            members.application_start_review(actor=staff, application=application)
