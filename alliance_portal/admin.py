@@ -43,7 +43,14 @@ class DocumentAdmin(admin.ModelAdmin):
     """Read-only register of uploads, quarantined ones included; files are downloaded from the
     record they belong to (an application, an attestation), where access is checked."""
 
-    list_display = ["original_name", "extension", "size", "scan_status", "uploaded_by", "uploaded_at"]
+    list_display = [
+        "original_name",
+        "extension",
+        "size",
+        "scan_status",
+        "uploaded_by",
+        "uploaded_at",
+    ]
     list_filter = ["scan_status", "extension"]
     search_fields = ["original_name", "sha256", "uploaded_by__email"]
     list_select_related = ["uploaded_by"]

@@ -128,8 +128,7 @@ class ApplicationDocumentInline(admin.TabularInline):
     model = ApplicationDocument
     extra = 0
     can_delete = False
-    fields = ["requirement", "download", "size", "scan", "added_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("requirement", "download", "size", "scan", "added_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApplicationDocument]:
         return super().get_queryset(request).select_related("document", "requirement")
@@ -162,8 +161,7 @@ class InformationRequestInline(admin.StackedInline):
     model = InformationRequest
     extra = 0
     can_delete = False
-    fields = ["requested_at", "requested_by", "message", "answered_at", "answer"]
-    readonly_fields = fields
+    fields = readonly_fields = ("requested_at", "requested_by", "message", "answered_at", "answer")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -276,7 +274,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             )
             else set()
         )
-        names = [name for _, options in self.fieldsets for name in options["fields"]]
+        names = [str(name) for _, options in self.fieldsets for name in options["fields"]]
         return [name for name in names if name not in editable]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -308,9 +306,6 @@ class ApplicationAdmin(admin.ModelAdmin):
                 checks=checks,
                 request=request,
             )
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        return None  # inlines are read-only
 
     def render_change_form(
         self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
@@ -422,8 +417,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     can_delete = False
-    fields = ["user", "role", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "role", "created_at")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # teams are managed by the members' signatories in the portal
@@ -433,8 +427,7 @@ class MemberApplicationInline(admin.TabularInline):
     model = Application
     extra = 0
     can_delete = False
-    fields = ["link", "status", "submitted_at", "decided_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("link", "status", "submitted_at", "decided_at")
     verbose_name_plural = _("applications")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -506,9 +499,6 @@ class MemberAdmin(admin.ModelAdmin):
                 changes=changes,
                 request=request,
             )
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        return None
 
 
 @admin.register(Invitation)

@@ -43,7 +43,11 @@ class ApplicationForm(forms.ModelForm):
         self.fields["country"].widget.attrs["class"] = "form-select"
 
     def company_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in APPLICANT_FIELDS if name not in (*ELIGIBILITY_FIELDS, "public_listing_consent")]
+        return [
+            self[name]
+            for name in APPLICANT_FIELDS
+            if name not in (*ELIGIBILITY_FIELDS, "public_listing_consent")
+        ]
 
     def eligibility_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ELIGIBILITY_FIELDS]

@@ -22,7 +22,9 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/submit/", views.application_submit, name="application_submit"),
     path("applications/<int:pk>/answer/", views.application_resubmit, name="application_resubmit"),
-    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
+    path(
+        "applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"
+    ),
     path("members/<int:member_pk>/team/", views.team, name="team"),
     path("members/<int:member_pk>/team/invite/", views.team_invite, name="team_invite"),
     path(

@@ -310,7 +310,7 @@ def team_invite(request: HttpRequest, member_pk: int) -> HttpResponse:
 @login_required
 def team_change_role(request: HttpRequest, member_pk: int, membership_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
-    membership = _or_404(member.memberships.get, membership_pk)
+    membership = _or_404(lambda: member.memberships.select_related("user").get(pk=membership_pk))
     if refused := _allow(request, "POST"):
         return refused
     form = RoleForm(request.POST)
@@ -334,7 +334,7 @@ def team_change_role(request: HttpRequest, member_pk: int, membership_pk: int) -
 @login_required
 def team_remove(request: HttpRequest, member_pk: int, membership_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
-    membership = _or_404(member.memberships.get, membership_pk)
+    membership = _or_404(lambda: member.memberships.select_related("user").get(pk=membership_pk))
     if refused := _allow(request, "POST"):
         return refused
     try:
@@ -353,7 +353,7 @@ def team_remove(request: HttpRequest, member_pk: int, membership_pk: int) -> Htt
 @login_required
 def invitation_revoke(request: HttpRequest, member_pk: int, invitation_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
-    invitation = _or_404(member.invitations.get, invitation_pk)
+    invitation = _or_404(lambda: member.invitations.get(pk=invitation_pk))
     if refused := _allow(request, "POST"):
         return refused
     try:

@@ -1,3 +1,4 @@
+import importlib
 import os
 import shutil
 
@@ -39,6 +40,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     "ALTER TABLE alliance_portal_auditevent "
                     "DISABLE TRIGGER alliance_audit_no_truncate"
                 )
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """The rows data migrations create (groups, document requirements).
+
+    A transactional test starts from a database its predecessor emptied (Django flushes
+    after each one), so such tests that need these rows ask for this fixture.
+    """
+    from django.apps import apps
+
+    for app_label, migration, function in REFERENCE_DATA_MIGRATIONS:
+        module = importlib.import_module(f"{app_label}.migrations.{migration}")
+        getattr(module, function)(apps, None)
+
+
+REFERENCE_DATA_MIGRATIONS = [
+    ("members", "0002_role_groups", "create_groups"),
+    ("members", "0004_requirements_and_permissions", "forwards"),
+]
 
 
 @pytest.fixture(autouse=True)

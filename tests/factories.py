@@ -76,7 +76,7 @@ class MemberFactory(factory.django.DjangoModelFactory[Member]):
     approved_at = factory.LazyFunction(timezone.now)
 
 
-def member_with(role: str = Role.SIGNATORY, **user_kwargs):
+def member_with(role=Role.SIGNATORY, **user_kwargs):
     """A member company and one user of it in the given role: (member, user)."""
     member = MemberFactory()
     user = UserFactory(**user_kwargs)
@@ -105,7 +105,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory[Application]):
     applicant = factory.SubFactory(UserFactory)
 
 
-def complete_application(applicant=None, status: str = ApplicationStatus.DRAFT, **data):
+def complete_application(applicant=None, status=ApplicationStatus.DRAFT, **data):
     """An application with every field and every required document, put in `status`."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 

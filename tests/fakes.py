@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from alliance_portal.documents.antivirus import ScanResult, ScannerUnavailable
+from alliance_portal.documents.antivirus import ScannerUnavailable, ScanResult
 from tests.files import EICAR
 
 

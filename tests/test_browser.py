@@ -33,7 +33,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, reference_data, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     yield page
@@ -60,3 +60,49 @@ def test_language_switcher_shows_the_site_in_russian(page):
     page.get_by_label("Language").select_option("ru")
     page.get_by_role("button", name="Switch").click()
     expect(page.get_by_role("heading", name="Программа ALROSA ALLIANCE")).to_be_visible()
+
+
+def _log_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_applicant_journey_start_upload_submit_see_status(page, tmp_path):
+    from members.models import Application, DocumentRequirement
+    from tests.files import pdf_bytes
+
+    UserFactory(email="pavel@example.org", full_name="Pavel Petrov")
+    _log_in(page, "pavel@example.org")
+    page.get_by_role("button", name="Start an application").click()
+
+    expect(page.get_by_role("heading", name="Company data")).to_be_visible()
+    page.get_by_label("Legal name").fill("Lena River Diamonds AG")
+    page.get_by_label("Registration number").fill("CHE-123.456.789")
+    page.get_by_label("Country").select_option("CH")
+    page.get_by_label("Registered address").fill("Bahnhofstrasse 1\n8001 Zürich")
+    page.get_by_label("Kimberley Process registration").fill("KP-CH-77")
+    page.get_by_label("Long-term contract reference").fill("LTC-2026-090")
+    for question in page.locator("fieldset .mb-3").all():
+        question.get_by_label("Yes").check()
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("heading", name="Lena River Diamonds AG")).to_be_visible()
+    expect(page.locator("#missing-list")).to_contain_text("Upload: Certificate of incorporation.")
+
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(pdf_bytes())
+    for requirement in DocumentRequirement.objects.filter(required=True):
+        page.get_by_label("Document").select_option(str(requirement.pk))
+        page.get_by_label("File").set_input_files(str(scan))
+        page.get_by_role("button", name="Upload").click()
+        expect(page.get_by_text("“scan.pdf” was added.")).to_be_visible()
+
+    expect(page.get_by_text("Everything required is there.")).to_be_visible()
+    page.get_by_role("button", name="Submit the application").click()
+    expect(page.get_by_text("Your application has been submitted.")).to_be_visible()
+    expect(page.locator("#application-status")).to_have_text("Submitted")
+    assert Application.objects.get().status == "submitted"

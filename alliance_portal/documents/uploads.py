@@ -52,7 +52,7 @@ class StrictNameParser(MultiPartParser):
             return UNSAFE_NAME + "long"
         if any(not char.isprintable() for char in raw):
             return UNSAFE_NAME + "control"
-        return super().sanitize_file_name(file_name)  # type: ignore[no-any-return]
+        return super().sanitize_file_name(file_name)
 
 
 def _strict_parse_file_upload(self: HttpRequest, META: Any, post_data: Any) -> Any:
@@ -72,4 +72,4 @@ class StrictUploadNamesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.parse_file_upload = types.MethodType(_strict_parse_file_upload, request)  # type: ignore[method-assign]
-        return self.get_response(request)  # type: ignore[no-any-return]
+        return self.get_response(request)

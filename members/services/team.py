@@ -66,6 +66,7 @@ def invitation_create(
             role=role,
             token_hash=_token_hash(token),
             invited_by=actor,
+            created_at=now,
             expires_at=now + timedelta(days=settings.ALLIANCE_INVITATION_DAYS),
         )
         audit_record(

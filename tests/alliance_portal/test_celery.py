@@ -37,7 +37,7 @@ def test_every_scheduled_job_is_a_registered_task():
 
 
 @pytest.fixture
-def real_worker(transactional_db):
+def real_worker():
     """A `celery worker` process on Redis, using this test's database, on a private queue."""
     db = connection.settings_dict
     credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
@@ -86,6 +86,7 @@ def real_worker(transactional_db):
 
 @pytest.mark.postgres
 @pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_a_periodic_job(real_worker):
     store = import_module(settings.SESSION_ENGINE).SessionStore
     expired = store()

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from alliance_portal.documents.validation import clean_name
 from alliance_portal.documents.errors import UploadRejected
+from alliance_portal.documents.validation import clean_name
 from alliance_portal.models import AuditEvent, Document
 from members.models import ApplicationDocument, DocumentRequirement
 from tests.factories import ApplicationFactory
@@ -33,9 +33,7 @@ def application(db):
 def upload(client, application, filename: str, data: bytes):
     client.force_login(application.applicant)
     requirement = DocumentRequirement.objects.get(code="certificate-of-incorporation")
-    body, content_type = multipart(
-        {"requirement": str(requirement.pk)}, [("file", filename, data)]
-    )
+    body, content_type = multipart({"requirement": str(requirement.pk)}, [("file", filename, data)])
     return client.post(
         reverse("portal:application_upload", args=[application.pk]),
         data=body,
@@ -118,8 +116,16 @@ class TestAcceptedUploads:
         [
             ("Свидетельство о регистрации.pdf", pdf_bytes, "application/pdf"),
             ("scan.PNG", png_bytes, "image/png"),
-            ("policy.docx", docx_bytes, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-            ("accounts.xlsx", xlsx_bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (
+                "policy.docx",
+                docx_bytes,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            (
+                "accounts.xlsx",
+                xlsx_bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
             ("annual.report.2025.pdf", pdf_bytes, "application/pdf"),
         ],
     )
@@ -141,7 +147,9 @@ class TestAcceptedUploads:
         assert filename not in str(path)
         assert path.name.startswith(document.storage_name.rsplit("/", 1)[-1][:8])
         assert ApplicationDocument.objects.get().document == document
-        assert AuditEvent.objects.filter(action="document.uploaded", target_id=str(document.pk)).exists()
+        assert AuditEvent.objects.filter(
+            action="document.uploaded", target_id=str(document.pk)
+        ).exists()
 
 
 @pytest.mark.django_db
@@ -189,7 +197,9 @@ def test_download_is_an_attachment_with_safe_headers_and_is_audited(client, appl
     assert "no-store" in response["Cache-Control"]
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == pdf_bytes()
-    assert AuditEvent.objects.filter(action="document.downloaded", actor=application.applicant).exists()
+    assert AuditEvent.objects.filter(
+        action="document.downloaded", actor=application.applicant
+    ).exists()
 
 
 class TestNames:
@@ -204,7 +214,8 @@ class TestNames:
         assert clean_name(name) == expected
 
     @pytest.mark.parametrize(
-        "name", ["", ".pdf", "noextension", "a\x07b.pdf", ".htaccess", "x" * 300 + ".pdf", "a:b.pdf"]
+        "name",
+        ["", ".pdf", "noextension", "a\x07b.pdf", ".htaccess", "x" * 300 + ".pdf", "a:b.pdf"],
     )
     def test_refused_names(self, name):
         with pytest.raises(UploadRejected):

@@ -6,13 +6,15 @@ from django.urls import reverse
 
 from alliance_portal.models import AuditEvent
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
-from members.models import User
+from members.models import Application, ApplicationStatus, Member, Role, User
 
 DEMO_LOGINS = [
     "staff@example.com",
     "decider@example.com",
     "auditor@example.com",
     "member@example.com",
+    "officer@example.com",
+    "applicant@example.com",
 ]
 
 
@@ -38,6 +40,17 @@ def test_creates_the_demo_users_and_is_idempotent(client):
     assert groups["staff@example.com"] == {STAFF_GROUP}
     assert groups["decider@example.com"] == {STAFF_GROUP, DECISION_MAKERS_GROUP}
     assert groups["auditor@example.com"] == {AUDITORS_GROUP}
+
+    demo = Member.objects.get(legal_name="Demo Diamonds Ltd")
+    roles = dict(demo.memberships.values_list("user__email", "role"))
+    assert roles == {
+        "member@example.com": Role.SIGNATORY,
+        "officer@example.com": Role.COMPLIANCE_OFFICER,
+    }
+    pending = Application.objects.get(applicant__email="applicant@example.com")
+    assert pending.status == ApplicationStatus.UNDER_REVIEW
+    assert pending.documents.count() == 4
+    assert Member.objects.count() == 1 and Application.objects.count() == 2
 
     for email in DEMO_LOGINS:
         client.logout()
