@@ -73,6 +73,9 @@ class Document(models.Model):
         verbose_name=_("uploaded by"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty for documents the portal generated itself."),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 

@@ -17,6 +17,9 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("portal/", include("compliance.urls")),
     path("portal/", include("members.urls")),
+    path("portal/", include("licensing.urls")),
+    path("", include("licensing.urls_public")),
     path("admin/", admin.site.urls),
 ]

@@ -2,26 +2,24 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
-from alliance_portal.states import allowed_actions
 
-from . import services
+from . import selectors, services
 from .models import (
     APPLICATION_TRANSITIONS,
     Application,
@@ -161,6 +159,10 @@ class InformationRequestInline(admin.StackedInline):
     model = InformationRequest
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InformationRequest]:
+        return super().get_queryset(request).select_related("requested_by")
+
     fields = readonly_fields = ("requested_at", "requested_by", "message", "answered_at", "answer")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -206,9 +208,10 @@ STAFF_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
     form = ApplicationChecklistForm
-    change_form_template = "admin/members/application/change_form.html"
+    transitions = APPLICATION_TRANSITIONS
+    workflow_actions = STAFF_ACTIONS
     list_display = [
         "__str__",
         "country",
@@ -307,25 +310,8 @@ class ApplicationAdmin(admin.ModelAdmin):
                 request=request,
             )
 
-    def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        obj = context.get("original")
-        if obj is not None and self.has_change_permission(request, obj):
-            context["workflow_actions"] = [
-                (reverse("admin:members_application_act", args=[obj.pk, action]), label)
-                for action, (label, _form) in STAFF_ACTIONS.items()
-                if action in allowed_actions(APPLICATION_TRANSITIONS, obj.status)
-            ]
-        return super().render_change_form(request, context, *args, **kwargs)
-
     def get_urls(self) -> list[Any]:
         return [
-            path(
-                "<int:pk>/act/<str:action>/",
-                self.admin_site.admin_view(self.act_view),
-                name="members_application_act",
-            ),
             path(
                 "<int:pk>/documents/<uuid:document_id>/",
                 self.admin_site.admin_view(self.document_view),
@@ -334,77 +320,34 @@ class ApplicationAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def act_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        application = get_object_or_404(Application, pk=pk)
-        if action not in STAFF_ACTIONS:
-            raise Http404
-        if not self.has_change_permission(request, application):
-            raise PermissionDenied
-        label, form_class = STAFF_ACTIONS[action]
-        change_url = reverse("admin:members_application_change", args=[pk])
-        form = form_class(request.POST or None) if form_class else None
-        if request.method == "POST" and (form is None or form.is_valid()):
-            data = form.cleaned_data if form else {}
-            try:
-                self._perform(request, application, action, data)
-            except ValidationError as error:
-                if form is None:
-                    messages.error(request, " ".join(error.messages))
-                    return redirect(change_url)
-                form.add_error(None, error)
-            else:
-                messages.success(request, gettext("Done: %(action)s.") % {"action": label})
-                return redirect(change_url)
-        if form is None:
-            if request.method != "POST":
-                # A bare action still goes through a POST form (no state change on GET).
-                form = forms.Form()
-            else:
-                return redirect(change_url)
-        return TemplateResponse(
-            request,
-            "admin/members/application/act.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "original": application,
-                "title": f"{label}: {application}",
-                "action_label": label,
-                "form": form,
-                "change_url": change_url,
-            },
-            status=400 if request.method == "POST" else 200,
-        )
-
-    def _perform(
-        self, request: HttpRequest, application: Application, action: str, data: dict[str, Any]
+    def perform(
+        self, request: HttpRequest, obj: Application, action: str, data: dict[str, Any]
     ) -> None:
         actor: User = request.user  # type: ignore[assignment]
         if action == "start_review":
-            services.application_start_review(actor=actor, application=application, request=request)
+            services.application_start_review(actor=actor, application=obj, request=request)
         elif action == "request_information":
             services.application_request_information(
-                actor=actor, application=application, message=data["message"], request=request
+                actor=actor, application=obj, message=data["message"], request=request
             )
         elif action == "approve":
             services.application_approve(
                 actor=actor,
-                application=application,
+                application=obj,
                 risk_rating=data["risk_rating"],
                 reason=data.get("reason", ""),
                 request=request,
             )
         elif action == "reject":
             services.application_reject(
-                actor=actor, application=application, reason=data["reason"], request=request
+                actor=actor, application=obj, reason=data["reason"], request=request
             )
 
     def document_view(self, request: HttpRequest, pk: int, document_id: str) -> HttpResponseBase:
-        link = get_object_or_404(
-            ApplicationDocument.objects.select_related("document"),
-            application_id=pk,
-            document_id=document_id,
-        )
+        try:
+            link = selectors.application_document_for_staff(pk, document_id)
+        except ApplicationDocument.DoesNotExist:
+            raise Http404 from None
         if not self.has_view_permission(request, link.application):
             raise PermissionDenied
         return document_response(request, link.document, actor=request.user)
@@ -417,6 +360,10 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        return super().get_queryset(request).select_related("user", "member")
+
     fields = readonly_fields = ("user", "role", "created_at")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -462,9 +409,7 @@ class MemberAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("documents"))
     def documents(self, member: Member) -> str:
-        links = ApplicationDocument.objects.filter(application__member=member).select_related(
-            "document", "requirement"
-        )
+        links = selectors.documents_of_member(member)
         if not links:
             return "—"
         return format_html(
@@ -543,6 +488,16 @@ class DocumentRequirementAdmin(admin.ModelAdmin):
     list_display = ["title_en", "code", "required", "active", "position"]
     list_editable = ["required", "active", "position"]
     prepopulated_fields = {"code": ["title_en"]}
+
+    def save_model(
+        self, request: HttpRequest, obj: DocumentRequirement, form: Any, change: bool
+    ) -> None:
+        services.document_requirement_save(
+            actor=request.user,  # type: ignore[arg-type]
+            requirement=obj,
+            changed=list(form.changed_data),
+            request=request,
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # retire a requirement by unticking "asked for"

@@ -75,7 +75,9 @@ class AnswerForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(
-        label=_("E-mail address"), widget=forms.EmailInput(attrs={"class": "form-control"})
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"class": "form-control"}),
     )
     role = forms.ChoiceField(
         label=_("Role"), choices=Role.choices, widget=forms.Select(attrs={"class": "form-select"})

@@ -311,20 +311,24 @@ class Application(models.Model):
         _("long-term contract reference"), max_length=100, blank=True
     )
     is_long_term_client = models.BooleanField(
-        _("The company buys rough diamonds from ALROSA under a long-term contract."), null=True
+        _("The company buys rough diamonds from ALROSA under a long-term contract."),
+        null=True,
+        blank=True,
     )
     trades_only_kp_certified = models.BooleanField(
         _("The company trades only in rough diamonds covered by Kimberley Process certificates."),
         null=True,
+        blank=True,
     )
     free_of_sanctions = models.BooleanField(
-        _("Neither the company nor its owners are subject to sanctions."), null=True
+        _("Neither the company nor its owners are subject to sanctions."), null=True, blank=True
     )
     accepts_guidelines = models.BooleanField(
         _(
             "The company will follow the ALROSA ALLIANCE Guidelines on Responsible Business Practices."
         ),
         null=True,
+        blank=True,
     )
     public_listing_consent = models.BooleanField(
         _("List the company in the public register of members once licensed."), default=False

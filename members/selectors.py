@@ -17,8 +17,10 @@ from .models import (
 
 
 def applications_visible_to(user: User) -> QuerySet[Application]:
+    """Before approval an application is its applicant's; after, it is the member company's
+    (so someone who leaves the team loses it)."""
     return Application.objects.filter(
-        Q(applicant=user) | Q(member__memberships__user=user)
+        Q(applicant=user, member__isnull=True) | Q(member__memberships__user=user)
     ).distinct()
 
 
@@ -67,6 +69,26 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 
 def member_for_user(user: User, pk: int) -> Member:
     return Member.objects.filter(memberships__user=user).distinct().get(pk=pk)
+
+
+def membership_in(member: Member, pk: int) -> Membership:
+    return member.memberships.select_related("user").get(pk=pk)
+
+
+def invitation_in(member: Member, pk: int) -> Invitation:
+    return member.invitations.get(pk=pk)
+
+
+def documents_of_member(member: Member) -> QuerySet[ApplicationDocument]:
+    return ApplicationDocument.objects.filter(application__member=member).select_related(
+        "document", "requirement"
+    )
+
+
+def application_document_for_staff(application_pk: int, document_pk: str) -> ApplicationDocument:
+    return ApplicationDocument.objects.select_related("document", "application").get(
+        application_id=application_pk, document_id=document_pk
+    )
 
 
 def team_of(member: Member) -> QuerySet[Membership]:

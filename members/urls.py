@@ -5,7 +5,6 @@ from . import views
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("applications/new/", views.application_start, name="application_start"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),

@@ -15,7 +15,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
 from alliance_portal.documents import UploadRejected, document_response
 from alliance_portal.states import IllegalTransition
@@ -46,19 +45,6 @@ def _allow(request: HttpRequest, *methods: str) -> HttpResponse | None:
 
 def _error_text(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
-
-
-@login_required
-@require_safe
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "members/dashboard.html",
-        {
-            "memberships": selectors.memberships_of(_me(request)),
-            "applications": selectors.applications_for_dashboard(_me(request)),
-        },
-    )
 
 
 @login_required
@@ -115,7 +101,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_error(None, error.messages)
             else:
                 messages.success(request, _("Saved. You can come back and finish it at any time."))
                 return redirect("portal:application_detail", application.pk)
@@ -297,7 +283,7 @@ def team_invite(request: HttpRequest, member_pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
         else:
             messages.success(
                 request,
@@ -310,7 +296,7 @@ def team_invite(request: HttpRequest, member_pk: int) -> HttpResponse:
 @login_required
 def team_change_role(request: HttpRequest, member_pk: int, membership_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
-    membership = _or_404(lambda: member.memberships.select_related("user").get(pk=membership_pk))
+    membership = _or_404(selectors.membership_in, member, membership_pk)
     if refused := _allow(request, "POST"):
         return refused
     form = RoleForm(request.POST)
@@ -334,7 +320,7 @@ def team_change_role(request: HttpRequest, member_pk: int, membership_pk: int) -
 @login_required
 def team_remove(request: HttpRequest, member_pk: int, membership_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
-    membership = _or_404(lambda: member.memberships.select_related("user").get(pk=membership_pk))
+    membership = _or_404(selectors.membership_in, member, membership_pk)
     if refused := _allow(request, "POST"):
         return refused
     try:
@@ -346,14 +332,14 @@ def team_remove(request: HttpRequest, member_pk: int, membership_pk: int) -> Htt
         request, _("%(email)s was removed from the team.") % {"email": membership.user.email}
     )
     if membership.user_id == _me(request).pk:
-        return redirect("portal:dashboard")
+        return redirect("dashboard")
     return redirect("portal:team", member.pk)
 
 
 @login_required
 def invitation_revoke(request: HttpRequest, member_pk: int, invitation_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
-    invitation = _or_404(lambda: member.invitations.get(pk=invitation_pk))
+    invitation = _or_404(selectors.invitation_in, member, invitation_pk)
     if refused := _allow(request, "POST"):
         return refused
     try:

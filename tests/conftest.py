@@ -12,6 +12,14 @@ from tests.factories import UserFactory
 CHROMIUM = "/usr/bin/chromium"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the Russian catalogue (the .mo files are built, not kept in git)."""
+    if shutil.which("msgfmt"):
+        from django.core.management import call_command
+
+        call_command("compilemessages", ignore_patterns=[".venv", "var"], verbosity=0)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     has_redis = settings.CELERY_BROKER_URL.startswith("redis://") and bool(settings.REDIS_URL)

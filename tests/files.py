@@ -44,8 +44,22 @@ def xlsx_bytes() -> bytes:
 
 
 def zip_bomb_docx() -> bytes:
-    # 150 MB of zeros compresses to about 150 kB: far beyond the ratio limit.
-    return docx_bytes({"word/media/padding.bin": b"\0" * (150 * 1024 * 1024)})
+    # 30 MB of zeros compresses to about 30 kB: far beyond the ratio limit.
+    return docx_bytes({"word/media/padding.bin": b"\0" * (30 * 1024 * 1024)})
+
+
+def lying_zip_bomb_docx() -> bytes:
+    """The same bomb, its headers claiming the part expands to 100 bytes."""
+    data = bytearray(zip_bomb_docx())
+    name = b"word/media/padding.bin"
+    for signature, size_offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            name_offset = start + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_offset : name_offset + len(name)] == name:
+                data[start + size_offset : start + size_offset + 4] = (100).to_bytes(4, "little")
+            start += 4
+    return bytes(data)
 
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"

@@ -4,6 +4,20 @@ Higher apps link their records to a :class:`~alliance_portal.models.Document`, c
 user may see it with their own selectors, then call :func:`document_response`.
 """
 
-from .services import UploadRejected, document_response, document_store
+from .services import (
+    UploadRejected,
+    discard_file_on_rollback,
+    document_read,
+    document_response,
+    document_store,
+    document_store_generated,
+)
 
-__all__ = ["UploadRejected", "document_response", "document_store"]
+__all__ = [
+    "UploadRejected",
+    "discard_file_on_rollback",
+    "document_read",
+    "document_response",
+    "document_store",
+    "document_store_generated",
+]

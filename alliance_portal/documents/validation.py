@@ -124,35 +124,45 @@ def check_content(file: Any, extension: str) -> str:
 
 
 def check_office_archive(file: Any, extension: str) -> None:
-    """A DOCX or XLSX is a zip: bound its entries and sizes, and refuse path tricks."""
+    """A DOCX or XLSX is a zip: bound its entries and what they really expand to, and refuse
+    path tricks. Sizes are counted while decompressing: a zip's headers can lie."""
     limits = settings.ALLIANCE_OFFICE_ZIP_LIMITS
     bad = UploadRejected(
         _("The .%(ext)s file is damaged or not a genuine Office document.") % {"ext": extension},
         code="bad_archive",
     )
+    bomb = UploadRejected(
+        _("The Office document expands to far more than its size (a zip bomb)."), code="zip_bomb"
+    )
     try:
         with zipfile.ZipFile(file) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            if len(entries) > limits["max_entries"]:
+                raise UploadRejected(
+                    _("The Office document has too many parts."), code="zip_entries"
+                )
+            names = set()
+            total = 0
+            for entry in entries:
+                parts = entry.filename.replace("\\", "/").split("/")
+                if entry.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+                    raise UploadRejected(
+                        _("The Office document contains a part with an unsafe path."),
+                        code="zip_path",
+                    )
+                names.add(entry.filename)
+                expanded = 0
+                with archive.open(entry) as part:
+                    while chunk := part.read(256 * 1024):
+                        expanded += len(chunk)
+                        total += len(chunk)
+                        if total > limits["max_uncompressed_bytes"] or expanded > limits[
+                            "max_ratio"
+                        ] * max(entry.compress_size, 1024):
+                            raise bomb
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise bad from None
     finally:
         file.seek(0)
-    if len(entries) > limits["max_entries"]:
-        raise UploadRejected(_("The Office document has too many parts."), code="zip_entries")
-    total = 0
-    for entry in entries:
-        parts = entry.filename.replace("\\", "/").split("/")
-        if entry.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-            raise UploadRejected(
-                _("The Office document contains a part with an unsafe path."), code="zip_path"
-            )
-        total += entry.file_size
-        ratio = entry.file_size / max(entry.compress_size, 1)
-        if total > limits["max_uncompressed_bytes"] or ratio > limits["max_ratio"]:
-            raise UploadRejected(
-                _("The Office document expands to far more than its size (a zip bomb)."),
-                code="zip_bomb",
-            )
-    names = {entry.filename for entry in entries}
     if "[Content_Types].xml" not in names or OOXML_MAIN_PART[extension] not in names:
         raise bad

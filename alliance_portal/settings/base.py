@@ -135,7 +135,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "portal:dashboard"
+LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -274,3 +274,5 @@ CLAMD_ADDRESS = env("CLAMD_ADDRESS", default="unix:///var/run/clamav/clamd.ctl")
 ALLIANCE_APPLICATION_REVIEW_DAYS = 30
 ALLIANCE_APPLICATION_REVIEW_MAX_DAYS = 90
 ALLIANCE_INVITATION_DAYS = 7
+# A licence runs for up to three years from its signature.
+ALLIANCE_LICENCE_TERM_YEARS = env.int("ALLIANCE_LICENCE_TERM_YEARS", default=3)

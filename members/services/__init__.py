@@ -16,7 +16,7 @@ from .applications import (
     application_withdraw,
     missing_for_submission,
 )
-from .members import member_update
+from .members import document_requirement_save, member_update
 from .team import (
     invitation_accept,
     invitation_create,
@@ -39,6 +39,7 @@ __all__ = [
     "application_update",
     "application_update_checklist",
     "application_withdraw",
+    "document_requirement_save",
     "invitation_accept",
     "invitation_create",
     "invitation_revoke",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
-from alliance_portal.documents import document_store
+from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.emails import absolute_url, email_queue
 from alliance_portal.states import IllegalTransition, transition_target
 from members.models import (
@@ -185,11 +185,12 @@ def application_attach_document(
     An infected file is quarantined and nothing is linked: returns None (the quarantine and
     its audit event are kept).
     """
-    with transaction.atomic():
+    with discard_file_on_rollback() as keep, transaction.atomic():
         locked = _lock(application)
         _require_editor(actor, locked)
         _require_editable(locked)
         document = document_store(actor=actor, uploaded_file=uploaded_file, request=request)
+        keep(document)
         if document.quarantined:
             return None
         link = ApplicationDocument.objects.create(

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
-from members.models import Member, User
+from members.models import DocumentRequirement, Member, User
 from members.permissions import can_manage_members
 
 STAFF_EDITABLE_FIELDS = (
@@ -62,3 +62,27 @@ def member_update(
                 request=request,
             )
     return locked
+
+
+def document_requirement_save(
+    *,
+    actor: User,
+    requirement: DocumentRequirement,
+    changed: list[str],
+    request: HttpRequest | None = None,
+) -> DocumentRequirement:
+    """Staff keep the list of documents applicants must give; every change is audited."""
+    if not actor.has_perm("members.change_documentrequirement"):
+        raise PermissionDenied(_("Only customer policy staff may change the required documents."))
+    created = requirement.pk is None
+    with transaction.atomic():
+        requirement.full_clean()
+        requirement.save()
+        audit_record(
+            actor=actor,
+            action="requirement.created" if created else "requirement.changed",
+            target=requirement,
+            payload={"fields": sorted(changed)},
+            request=request,
+        )
+    return requirement

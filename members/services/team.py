@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from alliance_portal.audit import audit_record
 from alliance_portal.emails import absolute_url, email_queue
 from members.models import Invitation, Member, Membership, Role, User
-from members.permissions import can_manage_team
 
 
 def _token_hash(token: str) -> str:
@@ -26,10 +25,12 @@ def _token_hash(token: str) -> str:
 
 
 def _require_manager(actor: User, member: Member) -> Member:
-    """Lock the member row: team changes of one member happen one at a time."""
-    if not can_manage_team(actor, member):
+    """Lock the member row (team changes of one member happen one at a time), then check the
+    actor's role afresh: it may have changed while we waited for the lock."""
+    locked = Member.objects.select_for_update().get(pk=member.pk)
+    if not locked.memberships.filter(user=actor, role=Role.SIGNATORY).exists():
         raise PermissionDenied(_("Only a signatory of the company may manage its team."))
-    return Member.objects.select_for_update().get(pk=member.pk)
+    return locked
 
 
 def _check_role(role: str) -> None:
@@ -84,7 +85,7 @@ def invitation_create(
             context={
                 "company": locked.legal_name,
                 "inviter": actor.get_full_name(),
-                "role": str(Role(role).label),
+                "role": role,
                 "url": absolute_url(reverse("portal:invitation_accept", args=[token])),
                 "expires": invitation.expires_at.date().isoformat(),
             },

@@ -13,6 +13,7 @@ from tests.factories import ApplicationFactory
 from tests.files import (
     EICAR,
     docx_bytes,
+    lying_zip_bomb_docx,
     multipart,
     pdf_bytes,
     png_bytes,
@@ -70,6 +71,7 @@ class TestRefusedUploads:
             ("x" * 996 + ".pdf", pdf_bytes, "check that its name is a plain, short name"),
             ("empty.pdf", b"", "The file is empty."),
             ("letter.docx", zip_bomb_docx, "a zip bomb"),
+            ("letter.docx", lying_zip_bomb_docx, "damaged or not a genuine Office document"),
             ("letter.docx", lambda: docx_bytes({"../../evil.sh": b"#!/bin/sh"}), "unsafe path"),
             ("letter.docx", lambda: docx_bytes({"/abs/evil": b"x"}), "unsafe path"),
             ("letter.docx", pdf_bytes, "does not match its .docx extension"),
@@ -192,7 +194,8 @@ def test_download_is_an_attachment_with_safe_headers_and_is_audited(client, appl
     assert response.status_code == 200
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert "filename*=utf-8''%D0%A3%D1%81%D1%82%D0%B0%D0%B2" in disposition
+    assert "filename*=UTF-8''%D0%A3%D1%81%D1%82%D0%B0%D0%B2" in disposition
+    assert 'filename="_____ ________.pdf"' in disposition  # the ASCII fallback
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
     assert response["Content-Type"] == "application/pdf"

@@ -73,7 +73,7 @@ class TestLoginPage:
             reverse("account_login"), {"login": "IVAN@example.org", "password": PASSWORD}
         )
         assert response.status_code == 302
-        assert response["Location"] == reverse("portal:dashboard")
+        assert response["Location"] == reverse("dashboard")
 
     def test_wrong_password_and_unknown_address_get_the_same_generic_message(self, client):
         UserFactory(email="ivan@example.org")
@@ -153,7 +153,7 @@ class TestMFAForStaffAndAuditors:
 
     def test_member_users_are_not_forced_to_enrol(self, client, user):
         client.force_login(user)
-        assert client.get(reverse("portal:dashboard")).status_code == 200
+        assert client.get(reverse("dashboard")).status_code == 200
 
     @override_settings(ALLIANCE_REQUIRE_MFA=False)
     def test_the_local_demo_can_switch_the_rule_off(self, client):

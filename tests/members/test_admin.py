@@ -178,3 +178,55 @@ def test_risk_rating_changes_in_the_member_page_are_audited(staff_client, staff_
     event = AuditEvent.objects.get(action="member.risk_rating_changed")
     assert event.actor == staff_user
     assert event.payload == {"from": "low", "to": "high"}
+
+
+@pytest.mark.django_db
+def test_change_pages_queries_do_not_grow(staff_client, django_assert_max_num_queries):
+    from members.models import InformationRequest, Membership
+
+    application = complete_application(status=S.UNDER_REVIEW)
+    member = MemberFactory()
+    Membership.objects.create(member=member, user=UserFactory(), role="signatory")
+    app_url = reverse("admin:members_application_change", args=[application.pk])
+    member_url = reverse("admin:members_member_change", args=[member.pk])
+    staff_client.get(app_url)
+    staff_client.get(member_url)
+    with django_assert_max_num_queries(40) as app_few:
+        staff_client.get(app_url)
+    with django_assert_max_num_queries(40) as member_few:
+        staff_client.get(member_url)
+    for i in range(5):
+        InformationRequest.objects.create(
+            application=application, message=f"Question {i}", requested_by=UserFactory(staff=True)
+        )
+    for _ in range(10):
+        Membership.objects.create(member=member, user=UserFactory(), role="viewer")
+    with django_assert_max_num_queries(len(app_few.captured_queries)):
+        staff_client.get(app_url)
+    with django_assert_max_num_queries(len(member_few.captured_queries)):
+        staff_client.get(member_url)
+
+
+@pytest.mark.django_db
+def test_requirement_changes_are_audited(staff_client, staff_user):
+    from members.models import DocumentRequirement
+
+    requirement = DocumentRequirement.objects.get(code="ownership-structure")
+    response = staff_client.post(
+        reverse("admin:members_documentrequirement_change", args=[requirement.pk]),
+        {
+            "code": requirement.code,
+            "title_en": requirement.title_en,
+            "title_ru": requirement.title_ru,
+            "help_en": requirement.help_en,
+            "help_ru": requirement.help_ru,
+            "required": "on",
+            "active": "on",
+            "position": requirement.position,
+        },
+    )
+    assert response.status_code == 302
+    requirement.refresh_from_db()
+    assert requirement.required
+    event = AuditEvent.objects.get(action="requirement.changed")
+    assert event.actor == staff_user and event.payload == {"fields": ["required"]}

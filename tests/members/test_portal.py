@@ -270,10 +270,38 @@ def test_dashboard_queries_do_not_grow_with_applications(client, django_assert_m
     applicant = UserFactory()
     complete_application(applicant=applicant)
     client.force_login(applicant)
-    client.get(reverse("portal:dashboard"))
+    client.get(reverse("dashboard"))
     with django_assert_max_num_queries(12) as few:
-        client.get(reverse("portal:dashboard"))
+        client.get(reverse("dashboard"))
     for _ in range(5):
         complete_application(applicant=applicant)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(reverse("portal:dashboard"))
+        client.get(reverse("dashboard"))
+
+
+@pytest.mark.django_db
+def test_someone_removed_from_the_team_loses_the_company_application(client, company_a):
+    from members import services
+
+    second = UserFactory()
+    Membership.objects.create(member=company_a["member"], user=second, role=Role.SIGNATORY)
+    services.membership_remove(actor=second, membership=company_a["membership"])
+    client.force_login(company_a["signatory"])  # the applicant, no longer in the team
+    app, doc = company_a["application"].pk, company_a["document"].pk
+    assert client.get(reverse("portal:application_detail", args=[app])).status_code == 404
+    assert client.get(reverse("portal:application_document", args=[app, doc])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_draft_saves_with_only_a_name(client):
+    applicant = UserFactory()
+    client.force_login(applicant)
+    client.post(reverse("portal:application_start"))
+    application = Application.objects.get(applicant=applicant)
+    response = client.post(
+        reverse("portal:application_edit", args=[application.pk]), {"legal_name": "Just a name"}
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.legal_name == "Just a name"
+    assert application.is_long_term_client is None

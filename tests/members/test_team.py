@@ -128,5 +128,30 @@ class TestSignatories:
         assert promote.status_code == 302
         own = Membership.objects.get(user=signatory)
         leave = client.post(reverse("portal:team_remove", args=[member.pk, own.pk]))
-        assert leave["Location"] == reverse("portal:dashboard")
+        assert leave["Location"] == reverse("dashboard")
         assert list(member.memberships.values_list("user", "role")) == [(other.pk, Role.SIGNATORY)]
+
+
+@pytest.mark.django_db
+def test_an_address_too_long_for_the_database_is_a_400(client):
+    member, signatory = member_with(Role.SIGNATORY)
+    client.force_login(signatory)
+    response = client.post(
+        reverse("portal:team_invite", args=[member.pk]),
+        {"email": "a" * 64 + "@" + "b" * 240 + ".org", "role": Role.VIEWER},
+    )
+    assert response.status_code == 400
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_invitation_is_written_in_the_invitee_language(django_capture_on_commit_callbacks):
+    member, signatory = member_with(Role.SIGNATORY, language="ru")
+    UserFactory(email="anna@example.org", language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(
+            actor=signatory, member=member, email="anna@example.org", role=Role.VIEWER
+        )
+    [email] = mail.outbox
+    assert "as Viewer." in email.body
+    assert "Наблюдатель" not in email.body

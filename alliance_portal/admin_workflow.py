@@ -1,0 +1,92 @@
+"""Buttons on an admin change page for the transitions allowed from the object's state.
+
+Each button opens a small form (a reason, a date…) and calls the app's service; the service
+decides, the admin only shows what the transition table allows and reports what happened.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+
+from .states import Transition, allowed_actions
+
+
+class WorkflowAdminMixin:
+    """For a ModelAdmin: set ``transitions`` and ``workflow_actions`` and write ``perform``."""
+
+    change_form_template = "admin/workflow_change_form.html"
+    transitions: Mapping[str, Transition] = {}
+    # action -> (button label, form class or None for a bare confirmation)
+    workflow_actions: Mapping[str, tuple[Any, type[forms.Form] | None]] = {}
+
+    def perform(self, request: HttpRequest, obj: Any, action: str, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _url_name(self, suffix: str) -> str:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return f"{opts.app_label}_{opts.model_name}_{suffix}"
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<path:object_id>/act/<str:action>/",
+                self.admin_site.admin_view(self.act_view),  # type: ignore[attr-defined]
+                name=self._url_name("act"),
+            ),
+            *super().get_urls(),  # type: ignore[misc]
+        ]
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        obj = context.get("original")
+        if obj is not None and self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            allowed = allowed_actions(self.transitions, obj.status)
+            context["workflow_actions"] = [
+                (reverse(f"admin:{self._url_name('act')}", args=[obj.pk, action]), label)
+                for action, (label, _form) in self.workflow_actions.items()
+                if action in allowed or action not in self.transitions
+            ]
+        return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
+
+    def act_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        model: type[models.Model] = self.model  # type: ignore[attr-defined]
+        obj = get_object_or_404(model, pk=object_id)
+        if action not in self.workflow_actions:
+            raise Http404
+        if not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        label, form_class = self.workflow_actions[action]
+        change_url = reverse(f"admin:{self._url_name('change')}", args=[obj.pk])
+        form = (form_class or forms.Form)(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                self.perform(request, obj, action, form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(request, gettext("Done: %(action)s.") % {"action": label})
+                return redirect(change_url)
+        return TemplateResponse(
+            request,
+            "admin/workflow_act.html",
+            {
+                **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+                "opts": model._meta,
+                "original": obj,
+                "title": f"{label}: {obj}",
+                "action_label": label,
+                "form": form,
+                "change_url": change_url,
+            },
+            status=400 if request.method == "POST" else 200,
+        )

@@ -1,0 +1,290 @@
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from alliance_portal.states import Transition
+from members.models import Member
+
+
+def _localised(obj: object, field: str) -> str:
+    suffix = "ru" if translation.get_language() == "ru" else "en"
+    return str(getattr(obj, f"{field}_{suffix}") or getattr(obj, f"{field}_en"))
+
+
+class GuidelinesVersion(models.Model):
+    """An edition of the ALROSA ALLIANCE Guidelines. Immutable once published."""
+
+    edition = models.CharField(_("edition"), max_length=50, unique=True)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ru = models.CharField(_("title (Russian)"), max_length=200)
+    adopted_on = models.DateField(_("adopted on"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Guidelines edition")
+        verbose_name_plural = _("Guidelines editions")
+        ordering = ["-adopted_on"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.edition})"
+
+    @property
+    def title(self) -> str:
+        return _localised(self, "title")
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class GuidelinesSection(models.Model):
+    version = models.ForeignKey(
+        GuidelinesVersion, on_delete=models.PROTECT, related_name="sections"
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ru = models.CharField(_("title (Russian)"), max_length=200)
+
+    class Meta:
+        verbose_name = _("Guidelines section")
+        verbose_name_plural = _("Guidelines sections")
+        ordering = ["version", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="section_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    @property
+    def title(self) -> str:
+        return _localised(self, "title")
+
+
+class Criterion(models.Model):
+    """One requirement of the Guidelines that a member attests to, with the evidence expected."""
+
+    section = models.ForeignKey(
+        GuidelinesSection, on_delete=models.PROTECT, related_name="criteria"
+    )
+    code = models.CharField(_("code"), max_length=10)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ru = models.CharField(_("title (Russian)"), max_length=200)
+    description_en = models.TextField(_("description (English)"))
+    description_ru = models.TextField(_("description (Russian)"))
+    evidence_en = models.TextField(_("evidence expected (English)"))
+    evidence_ru = models.TextField(_("evidence expected (Russian)"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["section__number", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "code"], name="criterion_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def title(self) -> str:
+        return _localised(self, "title")
+
+    @property
+    def description(self) -> str:
+        return _localised(self, "description")
+
+    @property
+    def evidence(self) -> str:
+        return _localised(self, "evidence")
+
+
+class AgreementTemplate(models.Model):
+    """The licence terms, versioned. Its text may use the placeholders of
+    ``licensing.agreement.PLACEHOLDERS``; it cannot change once a licence uses it."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    first_used_at = models.DateTimeField(_("first used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agreement template")
+        verbose_name_plural = _("agreement templates")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    @property
+    def is_used(self) -> bool:
+        return self.first_used_at is not None
+
+
+class LicenceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued, awaiting signature")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    FORFEITED = "forfeited", _("Forfeited")
+    EXPIRED = "expired", _("Expired")
+    TERMINATED = "terminated", _("Terminated")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+_L = LicenceStatus
+# The one place the licence's lifecycle is declared; only licensing.services moves it.
+LICENCE_TRANSITIONS: dict[str, Transition] = {
+    "issue": Transition.of({_L.DRAFT}, _L.ISSUED),
+    "withdraw": Transition.of({_L.ISSUED}, _L.WITHDRAWN),
+    "sign": Transition.of({_L.ISSUED}, _L.ACTIVE),
+    "suspend": Transition.of({_L.ACTIVE}, _L.SUSPENDED),
+    "reinstate": Transition.of({_L.SUSPENDED}, _L.ACTIVE),
+    "forfeit": Transition.of({_L.ACTIVE, _L.SUSPENDED}, _L.FORFEITED),
+    "terminate": Transition.of({_L.ACTIVE, _L.SUSPENDED}, _L.TERMINATED),
+    "expire": Transition.of({_L.ACTIVE, _L.SUSPENDED}, _L.EXPIRED),
+}
+ENDED_STATUSES = frozenset({_L.FORFEITED, _L.EXPIRED, _L.TERMINATED, _L.WITHDRAWN})
+
+
+class LicenceAgreement(models.Model):
+    """The licence of the ALLIANCE logo granted to one member."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True)
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="licences"
+    )
+    template = models.ForeignKey(
+        AgreementTemplate, verbose_name=_("terms"), on_delete=models.PROTECT, related_name="+"
+    )
+    guidelines = models.ForeignKey(
+        GuidelinesVersion,
+        verbose_name=_("Guidelines edition"),
+        on_delete=models.PROTECT,
+        related_name="licences",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=LicenceStatus.choices, default=_L.DRAFT
+    )
+    term_years = models.PositiveSmallIntegerField(_("term in years"), default=3)
+    previous = models.OneToOneField(
+        "self",
+        verbose_name=_("renews"),
+        on_delete=models.PROTECT,
+        related_name="renewal",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    status_reason = models.TextField(_("reason for the last change"), blank=True)
+    signed_pdf = models.OneToOneField(
+        "alliance_portal.Document",
+        verbose_name=_("signed agreement (PDF)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("licence agreement")
+        verbose_name_plural = _("licence agreements")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=LicenceStatus.values), name="licence_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=_L.DRAFT) | models.Q(number__isnull=False),
+                name="licence_numbered_once_issued",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=[_L.ACTIVE, _L.SUSPENDED])
+                | models.Q(starts_on__isnull=False, ends_on__isnull=False),
+                name="licence_active_has_term",
+            ),
+            # One live licence per member at a time (a renewal is prepared as a draft).
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(status__in=[_L.ISSUED, _L.ACTIVE, _L.SUSPENDED]),
+                name="licence_one_live_per_member",
+                violation_error_message=_("This member already has a licence in force."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "ends_on"], name="licence_status_end_idx")]
+
+    def __str__(self) -> str:
+        return self.number or str(_("Draft licence for %(member)s") % {"member": self.member})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == _L.ACTIVE
+
+    def days_to_end(self, today: date | None = None) -> int | None:
+        if self.ends_on is None:
+            return None
+        return (self.ends_on - (today or timezone.localdate())).days
+
+
+class LicenceNumberSequence(models.Model):
+    """The last number given each year: AA-YYYY-NNNN is allocated under a row lock."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("licence number sequence")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Signature(models.Model):
+    """The click-wrap signature of a licence and its evidence. Exactly one per licence."""
+
+    licence = models.OneToOneField(
+        LicenceAgreement,
+        verbose_name=_("licence"),
+        on_delete=models.PROTECT,
+        related_name="signature",
+    )
+    signatory = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signatory"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    typed_name = models.CharField(_("name typed"), max_length=200)
+    typed_title = models.CharField(_("title typed"), max_length=200)
+    consent_wording = models.TextField(_("consents given"))
+    consent_sha256 = models.CharField(_("SHA-256 of the consents"), max_length=64)
+    agreement_text = models.TextField(_("agreement text shown"))
+    agreement_sha256 = models.CharField(_("SHA-256 of the agreement text"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
+    def __str__(self) -> str:
+        return f"{self.typed_name} — {self.licence}"

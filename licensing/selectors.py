@@ -1,0 +1,56 @@
+from django.db.models import Q, QuerySet
+
+from members.models import User
+
+from .models import GuidelinesSection, GuidelinesVersion, LicenceAgreement, LicenceStatus
+
+
+def licences_visible_to(user: User) -> QuerySet[LicenceAgreement]:
+    return LicenceAgreement.objects.filter(member__memberships__user=user).exclude(
+        status=LicenceStatus.DRAFT
+    )
+
+
+def licence_for_user(user: User, pk: int) -> LicenceAgreement:
+    return (
+        licences_visible_to(user)
+        .select_related("member", "template", "guidelines", "signature__signatory", "signed_pdf")
+        .get(pk=pk)
+    )
+
+
+def licences_for_dashboard(user: User) -> QuerySet[LicenceAgreement]:
+    return licences_visible_to(user).select_related("member").order_by("-created_at")
+
+
+def active_licence_of_member_for_user(user: User, member_pk: int) -> LicenceAgreement:
+    return (
+        licences_visible_to(user)
+        .select_related("member")
+        .get(member_id=member_pk, status=LicenceStatus.ACTIVE)
+    )
+
+
+def guidelines_with_criteria(version: GuidelinesVersion) -> QuerySet[GuidelinesSection]:
+    return version.sections.prefetch_related("criteria").order_by("number")
+
+
+def latest_published_guidelines() -> GuidelinesVersion | None:
+    return (
+        GuidelinesVersion.objects.filter(published_at__isnull=False).order_by("-adopted_on").first()
+    )
+
+
+def public_register(query: str = "") -> QuerySet[LicenceAgreement]:
+    """Members in good standing who agreed to be listed: one query, whatever the size."""
+    licences = LicenceAgreement.objects.filter(
+        status=LicenceStatus.ACTIVE, member__public_listing_consent=True
+    ).select_related("member")
+    query = query.strip()
+    if query:
+        licences = licences.filter(
+            Q(member__legal_name__icontains=query)
+            | Q(number__iexact=query)
+            | Q(member__country__iexact=query)
+        )
+    return licences.order_by("member__legal_name")

@@ -1,0 +1,436 @@
+"""Every write of the licensing app: the licence's lifecycle and its signature.
+
+The transitions are declared in ``licensing.models.LICENCE_TRANSITIONS``. Suspension,
+reinstatement, forfeiture, termination and expiry are services here because compliance calls
+them from its own decisions, inside its own transaction.
+"""
+
+from collections.abc import Collection
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance_portal.audit import audit_record, client_ip
+from alliance_portal.documents import document_store_generated
+from alliance_portal.emails import absolute_url, email_queue
+from alliance_portal.jobs import enqueue_on_commit
+from alliance_portal.pdf import render_pdf_template
+from alliance_portal.states import transition_target
+from members.models import Member, Role, User
+
+from . import tasks
+from .agreement import agreement_text, sha256_text
+from .logo_kit import logo_kit_zip
+from .models import (
+    LICENCE_TRANSITIONS,
+    AgreementTemplate,
+    GuidelinesVersion,
+    LicenceAgreement,
+    LicenceNumberSequence,
+    LicenceStatus,
+    Signature,
+)
+from .permissions import can_manage_licences, can_sign_licence
+from .selectors import latest_published_guidelines
+from .signing import consent_sha256, consent_wording, consents
+
+
+def _lock(licence: LicenceAgreement) -> LicenceAgreement:
+    return (
+        LicenceAgreement.objects.select_for_update()
+        .select_related("member", "template", "guidelines")
+        .get(pk=licence.pk)
+    )
+
+
+def _move(licence: LicenceAgreement, action: str) -> str:
+    return transition_target(
+        LICENCE_TRANSITIONS,
+        action,
+        licence.status,
+        current_label=str(licence.get_status_display()),
+    )
+
+
+def _require_manager(actor: User | None) -> None:
+    if not can_manage_licences(actor):
+        raise PermissionDenied(_("Only customer policy staff may change licences."))
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _next_number(year: int) -> str:
+    sequence, _created = LicenceNumberSequence.objects.select_for_update().get_or_create(year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"AA-{year}-{sequence.last:04d}"
+
+
+def _licence_url(licence: LicenceAgreement) -> str:
+    return absolute_url(reverse("licensing:licence_detail", args=[licence.pk]))
+
+
+def _tell_signatories(licence: LicenceAgreement, template: str, **context: Any) -> None:
+    signatories = User.objects.filter(
+        memberships__member=licence.member, memberships__role=Role.SIGNATORY, is_active=True
+    )
+    for user in signatories:
+        email_queue(
+            to=user.email,
+            template=template,
+            language=user.language,
+            context={
+                "company": licence.member.legal_name,
+                "number": licence.number or "",
+                "url": _licence_url(licence),
+                **context,
+            },
+        )
+
+
+def licence_create(
+    *,
+    actor: User,
+    member: Member,
+    template: AgreementTemplate | None = None,
+    guidelines: GuidelinesVersion | None = None,
+    term_years: int | None = None,
+    previous: LicenceAgreement | None = None,
+    request: HttpRequest | None = None,
+) -> LicenceAgreement:
+    """A draft licence for a member, on the latest terms and Guidelines unless told otherwise."""
+    _require_manager(actor)
+    template = template or AgreementTemplate.objects.order_by("-version").first()
+    guidelines = guidelines or latest_published_guidelines()
+    if template is None or guidelines is None:
+        raise ValidationError(_("Publish the Guidelines and an agreement template first."))
+    if not guidelines.is_published:
+        raise ValidationError(_("A licence can only incorporate a published Guidelines edition."))
+    years = term_years or settings.ALLIANCE_LICENCE_TERM_YEARS
+    if not 1 <= years <= 3:
+        raise ValidationError(_("A licence runs for one to three years."))
+    with transaction.atomic():
+        licence = LicenceAgreement.objects.create(
+            member=member,
+            template=template,
+            guidelines=guidelines,
+            term_years=years,
+            previous=previous,
+        )
+        audit_record(
+            actor=actor,
+            action="licence.created",
+            target=licence,
+            payload={"member": member.pk, "template": template.version},
+            request=request,
+        )
+    return licence
+
+
+def licence_issue(
+    *, actor: User, licence: LicenceAgreement, request: HttpRequest | None = None
+) -> LicenceAgreement:
+    """Number the licence and send it to the member's signatories to sign."""
+    _require_manager(actor)
+    with transaction.atomic():
+        locked = _lock(licence)
+        target = _move(locked, "issue")
+        if not locked.member.memberships.filter(role=Role.SIGNATORY).exists():
+            raise ValidationError(_("The member has no signatory to sign the licence."))
+        now = timezone.now()
+        locked.status = target
+        locked.number = _next_number(now.year)
+        locked.issued_at = now
+        locked.issued_by = actor
+        locked.full_clean(exclude=["template", "guidelines", "previous", "signed_pdf"])
+        locked.save()
+        AgreementTemplate.objects.filter(pk=locked.template_id, first_used_at__isnull=True).update(
+            first_used_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="licence.issued",
+            target=locked,
+            payload={"number": locked.number},
+            request=request,
+        )
+        _tell_signatories(locked, "licence_issued")
+    return locked
+
+
+def licence_create_and_issue(
+    *, actor: User, member: Member, request: HttpRequest | None = None, **options: Any
+) -> LicenceAgreement:
+    with transaction.atomic():
+        draft = licence_create(actor=actor, member=member, request=request, **options)
+        return licence_issue(actor=actor, licence=draft, request=request)
+
+
+def licence_sign(
+    *,
+    actor: User,
+    licence: LicenceAgreement,
+    typed_name: str,
+    typed_title: str,
+    accepted: Collection[str],
+    shown_sha256: str,
+    request: HttpRequest | None = None,
+) -> Signature:
+    """The signatory accepts the exact text they were shown; the licence becomes active.
+
+    Refused when the text changed since it was shown (the page asks to read it again), when
+    any consent is missing, or when the licence is no longer waiting for a signature (a second
+    click or tab): exactly one signature per licence.
+    """
+    typed_name, typed_title = typed_name.strip(), typed_title.strip()
+    problems = []
+    if not typed_name:
+        problems.append(_("Type your full name."))
+    if not typed_title:
+        problems.append(_("Type your title in the company."))
+    if set(accepted) != {key for key, _text in consents()}:
+        problems.append(_("Tick every statement to sign."))
+    if problems:
+        raise ValidationError(problems, code="incomplete")
+    with transaction.atomic():
+        locked = _lock(licence)
+        if not can_sign_licence(actor, locked):
+            raise PermissionDenied(_("Only a signatory of the company may sign its licence."))
+        target = _move(locked, "sign")
+        text = agreement_text(locked)
+        text_sha256 = sha256_text(text)
+        if shown_sha256 != text_sha256:
+            raise ValidationError(
+                _(
+                    "The agreement text has changed since you opened it. "
+                    "Please read it again before signing."
+                ),
+                code="text_changed",
+            )
+        now = timezone.now()
+        signature = Signature.objects.create(
+            licence=locked,
+            signatory=actor,
+            typed_name=typed_name[:200],
+            typed_title=typed_title[:200],
+            consent_wording=consent_wording(),
+            consent_sha256=consent_sha256(),
+            agreement_text=text,
+            agreement_sha256=text_sha256,
+            signed_at=now,
+            ip=client_ip(request),
+            user_agent=(request.headers.get("User-Agent", "") if request else "")[:500],
+        )
+        locked.status = target
+        locked.starts_on = timezone.localdate(now)
+        locked.ends_on = _add_years(locked.starts_on, locked.term_years) - timedelta(days=1)
+        locked.save(update_fields=["status", "starts_on", "ends_on"])
+        audit_record(
+            actor=actor,
+            action="licence.signed",
+            target=locked,
+            payload={"agreement_sha256": text_sha256, "typed_name": typed_name},
+            request=request,
+        )
+        enqueue_on_commit(tasks.licence_render_signed_pdf, locked.pk)
+        _tell_signatories(locked, "licence_signed", signer=typed_name)
+    return signature
+
+
+def licence_render_signed_pdf(*, licence_id: int) -> LicenceAgreement:
+    """Render the signed agreement with its evidence page, once per signature."""
+    with transaction.atomic():
+        locked = (
+            LicenceAgreement.objects.select_for_update()
+            .select_related("member", "signature__signatory", "guidelines")
+            .get(pk=licence_id)
+        )
+        if locked.signed_pdf_id is not None:
+            return locked  # already rendered: a second run changes nothing
+        signature = locked.signature
+        content = render_pdf_template(
+            "licensing/agreement_pdf.html",
+            {"licence": locked, "signature": signature, "member": locked.member},
+        )
+        document = document_store_generated(
+            name=f"{locked.number}-signed.pdf", content=content, content_type="application/pdf"
+        )
+        locked.signed_pdf = document
+        locked.save(update_fields=["signed_pdf"])
+        audit_record(
+            actor=None,
+            action="licence.pdf_rendered",
+            target=locked,
+            payload={"sha256": document.sha256, "document": str(document.pk)},
+        )
+    return locked
+
+
+def _change_state(
+    *,
+    actor: User | None,
+    licence: LicenceAgreement,
+    action: str,
+    reason: str,
+    request: HttpRequest | None,
+    **fields: Any,
+) -> LicenceAgreement:
+    _require_manager(actor)
+    reason = (reason or "").strip()
+    if action != "expire" and not reason:
+        raise ValidationError(_("Give the reason."), code="reason_required")
+    with transaction.atomic():
+        locked = _lock(licence)
+        locked.status = _move(locked, action)
+        locked.status_reason = reason
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save()
+        audit_record(
+            actor=actor,
+            action=f"licence.{action}",
+            target=locked,
+            payload={"reason": reason, **{k: str(v) for k, v in fields.items()}},
+            request=request,
+        )
+        _tell_signatories(
+            locked, "licence_status_changed", status=str(locked.get_status_display()), reason=reason
+        )
+    return locked
+
+
+def licence_withdraw(
+    *, actor: User, licence: LicenceAgreement, reason: str, request: HttpRequest | None = None
+) -> LicenceAgreement:
+    return _change_state(
+        actor=actor,
+        licence=licence,
+        action="withdraw",
+        reason=reason,
+        request=request,
+        ended_at=timezone.now(),
+    )
+
+
+def licence_suspend(
+    *,
+    actor: User | None,
+    licence: LicenceAgreement,
+    reason: str,
+    until: date | None = None,
+    request: HttpRequest | None = None,
+) -> LicenceAgreement:
+    """Suspend until a date, or (``until=None``) until the failure is remedied."""
+    if until is not None and until <= timezone.localdate():
+        raise ValidationError(_("A suspension ends on a future date."), code="until_past")
+    return _change_state(
+        actor=actor,
+        licence=licence,
+        action="suspend",
+        reason=reason,
+        request=request,
+        suspended_until=until,
+    )
+
+
+def licence_reinstate(
+    *,
+    actor: User | None,
+    licence: LicenceAgreement,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> LicenceAgreement:
+    return _change_state(
+        actor=actor,
+        licence=licence,
+        action="reinstate",
+        reason=reason,
+        request=request,
+        suspended_until=None,
+    )
+
+
+def licence_forfeit(
+    *,
+    actor: User | None,
+    licence: LicenceAgreement,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> LicenceAgreement:
+    return _change_state(
+        actor=actor,
+        licence=licence,
+        action="forfeit",
+        reason=reason,
+        request=request,
+        ended_at=timezone.now(),
+    )
+
+
+def licence_terminate(
+    *,
+    actor: User | None,
+    licence: LicenceAgreement,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> LicenceAgreement:
+    return _change_state(
+        actor=actor,
+        licence=licence,
+        action="terminate",
+        reason=reason,
+        request=request,
+        ended_at=timezone.now(),
+    )
+
+
+def licence_expire(
+    *, actor: User | None, licence: LicenceAgreement, request: HttpRequest | None = None
+) -> LicenceAgreement:
+    return _change_state(
+        actor=actor,
+        licence=licence,
+        action="expire",
+        reason="",
+        request=request,
+        ended_at=timezone.now(),
+    )
+
+
+def licence_renew(
+    *, actor: User, licence: LicenceAgreement, request: HttpRequest | None = None
+) -> LicenceAgreement:
+    """Prepare the next agreement as a draft linked to this one (issued when staff are ready)."""
+    if licence.status not in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED, LicenceStatus.EXPIRED):
+        raise ValidationError(_("Only a licence in force or just expired can be renewed."))
+    if LicenceAgreement.objects.filter(previous=licence).exists():
+        raise ValidationError(_("This licence has already been renewed."))
+    return licence_create(
+        actor=actor,
+        member=licence.member,
+        term_years=licence.term_years,
+        previous=licence,
+        request=request,
+    )
+
+
+def logo_kit_download(
+    *, actor: User, licence: LicenceAgreement, request: HttpRequest | None = None
+) -> bytes:
+    """The logo kit for an active licensee's user; every download is audited."""
+    if licence.status != LicenceStatus.ACTIVE:
+        raise PermissionDenied(_("The logo kit is for active licensees only."))
+    audit_record(actor=actor, action="licence.logo_kit_downloaded", target=licence, request=request)
+    return logo_kit_zip()
