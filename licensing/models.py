@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -171,7 +172,9 @@ class LicenceAgreement(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=LicenceStatus.choices, default=_L.DRAFT
     )
-    term_years = models.PositiveSmallIntegerField(_("term in years"), default=3)
+    term_years = models.PositiveSmallIntegerField(
+        _("term in years"), default=3, validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
     previous = models.OneToOneField(
         "self",
         verbose_name=_("renews"),

@@ -139,6 +139,18 @@ def licence_create(
     return licence
 
 
+def licence_issue_problems(member: Member) -> list[str]:
+    """Why a licence cannot be issued to this member now (empty when it can)."""
+    problems = []
+    if not member.memberships.filter(role=Role.SIGNATORY).exists():
+        problems.append(_("The member has no signatory to sign the licence."))
+    if member.licences.filter(
+        status__in=[LicenceStatus.ISSUED, LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]
+    ).exists():
+        problems.append(_("This member already has a licence in force."))
+    return problems
+
+
 def licence_issue(
     *, actor: User, licence: LicenceAgreement, request: HttpRequest | None = None
 ) -> LicenceAgreement:
@@ -147,8 +159,9 @@ def licence_issue(
     with transaction.atomic():
         locked = _lock(licence)
         target = _move(locked, "issue")
-        if not locked.member.memberships.filter(role=Role.SIGNATORY).exists():
-            raise ValidationError(_("The member has no signatory to sign the licence."))
+        problems = licence_issue_problems(locked.member)
+        if problems:
+            raise ValidationError(problems)
         now = timezone.now()
         locked.status = target
         locked.number = _next_number(now.year)

@@ -5,13 +5,14 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from alliance_portal.documents import document_response
+from alliance_portal.http import refuse_method
 from alliance_portal.states import IllegalTransition
 from members.models import User
 
@@ -48,8 +49,8 @@ def _signing_context(
 @login_required
 def licence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     licence = _licence_or_404(request, pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
+    if refused := refuse_method(request, "GET"):
+        return refused
     return render(
         request,
         "licensing/licence_detail.html",
@@ -65,8 +66,8 @@ def licence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def licence_sign(request: HttpRequest, pk: int) -> HttpResponse:
     licence = _licence_or_404(request, pk)
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
     if not can_sign_licence(_me(request), licence):
         raise PermissionDenied
     if request.method != "POST":
@@ -121,21 +122,23 @@ def licence_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_safe
 def licence_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     licence = _licence_or_404(request, pk)
+    if refused := refuse_method(request, "GET"):
+        return refused
     if licence.signed_pdf is None:
         raise Http404("not rendered yet")
     return document_response(request, licence.signed_pdf, actor=_me(request))
 
 
 @login_required
-@require_safe
 def logo_kit(request: HttpRequest, member_pk: int) -> HttpResponse:
     try:
         licence = selectors.active_licence_of_member_for_user(_me(request), member_pk)
     except ObjectDoesNotExist:
         raise Http404 from None
+    if refused := refuse_method(request, "GET"):
+        return refused
     content = services.logo_kit_download(actor=_me(request), licence=licence, request=request)
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="alrosa-alliance-logo-kit.zip"'

@@ -10,13 +10,14 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from alliance_portal.documents import UploadRejected, document_response
+from alliance_portal.http import refuse_method
 from alliance_portal.states import IllegalTransition
 
 from . import selectors, services
@@ -37,19 +38,13 @@ def _or_404(load: Callable[..., Any], *args: Any) -> Any:
         raise Http404 from None
 
 
-def _allow(request: HttpRequest, *methods: str) -> HttpResponse | None:
-    if request.method not in methods:
-        return HttpResponseNotAllowed(methods)
-    return None
-
-
 def _error_text(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
 
 
 @login_required
 def application_start(request: HttpRequest) -> HttpResponse:
-    if refused := _allow(request, "POST"):
+    if refused := refuse_method(request, "POST"):
         return refused
     application = services.application_create(actor=_me(request), request=request)
     return redirect("portal:application_edit", application.pk)
@@ -77,7 +72,7 @@ def _detail_context(request: HttpRequest, application: Application, **extra: Any
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _or_404(selectors.application_for_user, _me(request), pk)
-    if refused := _allow(request, "GET", "HEAD"):
+    if refused := refuse_method(request, "GET"):
         return refused
     return render(request, "members/application_detail.html", _detail_context(request, application))
 
@@ -85,7 +80,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = _or_404(selectors.application_for_user, _me(request), pk)
-    if refused := _allow(request, "GET", "HEAD", "POST"):
+    if refused := refuse_method(request, "GET", "POST"):
         return refused
     if not (application.is_editable and can_edit_application(_me(request), application)):
         raise PermissionDenied
@@ -119,7 +114,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_upload(request: HttpRequest, pk: int) -> HttpResponse:
     application = _or_404(selectors.application_for_user, _me(request), pk)
-    if refused := _allow(request, "POST"):
+    if refused := refuse_method(request, "POST"):
         return refused
     form = DocumentUploadForm(request.POST, request.FILES, request=request)
     if form.is_valid():
@@ -163,7 +158,7 @@ def application_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_document(request: HttpRequest, pk: int, document_id: str) -> HttpResponseBase:
     link = _or_404(selectors.application_document_for_user, _me(request), pk, document_id)
-    if refused := _allow(request, "GET", "HEAD"):
+    if refused := refuse_method(request, "GET"):
         return refused
     return document_response(request, link.document, actor=_me(request))
 
@@ -171,7 +166,7 @@ def application_document(request: HttpRequest, pk: int, document_id: str) -> Htt
 @login_required
 def application_document_remove(request: HttpRequest, pk: int, document_id: str) -> HttpResponse:
     link = _or_404(selectors.application_document_for_user, _me(request), pk, document_id)
-    if refused := _allow(request, "POST"):
+    if refused := refuse_method(request, "POST"):
         return refused
     try:
         services.application_remove_document(
@@ -188,7 +183,7 @@ def _lifecycle_step(
     request: HttpRequest, pk: int, step: Callable[..., Any], done: str, **kwargs: Any
 ) -> HttpResponse:
     application = _or_404(selectors.application_for_user, _me(request), pk)
-    if refused := _allow(request, "POST"):
+    if refused := refuse_method(request, "POST"):
         return refused
     try:
         step(actor=_me(request), application=application, request=request, **kwargs)
@@ -260,7 +255,7 @@ def _team_page(
 @login_required
 def team(request: HttpRequest, member_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
-    if refused := _allow(request, "GET", "HEAD"):
+    if refused := refuse_method(request, "GET"):
         return refused
     return _team_page(request, member)
 
@@ -268,7 +263,7 @@ def team(request: HttpRequest, member_pk: int) -> HttpResponse:
 @login_required
 def team_invite(request: HttpRequest, member_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
-    if refused := _allow(request, "POST"):
+    if refused := refuse_method(request, "POST"):
         return refused
     if not can_manage_team(_me(request), member):
         raise PermissionDenied
@@ -297,7 +292,7 @@ def team_invite(request: HttpRequest, member_pk: int) -> HttpResponse:
 def team_change_role(request: HttpRequest, member_pk: int, membership_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
     membership = _or_404(selectors.membership_in, member, membership_pk)
-    if refused := _allow(request, "POST"):
+    if refused := refuse_method(request, "POST"):
         return refused
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -321,7 +316,7 @@ def team_change_role(request: HttpRequest, member_pk: int, membership_pk: int) -
 def team_remove(request: HttpRequest, member_pk: int, membership_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
     membership = _or_404(selectors.membership_in, member, membership_pk)
-    if refused := _allow(request, "POST"):
+    if refused := refuse_method(request, "POST"):
         return refused
     try:
         services.membership_remove(actor=_me(request), membership=membership, request=request)
@@ -340,7 +335,7 @@ def team_remove(request: HttpRequest, member_pk: int, membership_pk: int) -> Htt
 def invitation_revoke(request: HttpRequest, member_pk: int, invitation_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
     invitation = _or_404(selectors.invitation_in, member, invitation_pk)
-    if refused := _allow(request, "POST"):
+    if refused := refuse_method(request, "POST"):
         return refused
     try:
         services.invitation_revoke(actor=_me(request), invitation=invitation, request=request)
@@ -353,7 +348,7 @@ def invitation_revoke(request: HttpRequest, member_pk: int, invitation_pk: int) 
 
 @login_required
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    if refused := _allow(request, "GET", "HEAD", "POST"):
+    if refused := refuse_method(request, "GET", "POST"):
         return refused
     if request.method == "POST":
         try:

@@ -67,6 +67,7 @@ def reference_data(transactional_db):
 REFERENCE_DATA_MIGRATIONS = [
     ("members", "0002_role_groups", "create_groups"),
     ("members", "0004_requirements_and_permissions", "forwards"),
+    ("licensing", "0002_guidelines_second_edition", "forwards"),
 ]
 
 

@@ -135,3 +135,30 @@ def complete_application(applicant=None, status=ApplicationStatus.DRAFT, **data)
         )
         application.refresh_from_db()
     return application
+
+
+def licence_in(status="issued", member=None, **fields):
+    """A licence of `member` (made with a signatory if not given) put directly in `status`."""
+    from datetime import timedelta
+
+    from licensing.models import AgreementTemplate, GuidelinesVersion, LicenceAgreement
+
+    if member is None:
+        member, _signatory = member_with(Role.SIGNATORY)
+    values = {
+        "member": member,
+        "template": AgreementTemplate.objects.get(version=1),
+        "guidelines": GuidelinesVersion.objects.get(edition="2nd edition"),
+        "status": status,
+    }
+    if status != "draft":
+        values["number"] = f"AA-2026-{LicenceAgreement.objects.count() + 9000:04d}"
+    if status in ("active", "suspended", "expired", "forfeited", "terminated"):
+        today = timezone.localdate()
+        values.update(starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=1000))
+    values.update(fields)
+    return LicenceAgreement.objects.create(**values)
+
+
+def signatory_of(member):
+    return member.memberships.get(role=Role.SIGNATORY).user

@@ -234,6 +234,7 @@ def forwards(apps, schema_editor):
                 ("licensing", "add_agreementtemplate"),
                 ("licensing", "change_agreementtemplate"),
                 ("licensing", "view_licenceagreement"),
+                ("licensing", "add_licenceagreement"),
                 ("licensing", "change_licenceagreement"),
                 ("licensing", "view_signature"),
             ],

@@ -4,30 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0004_requirements_and_permissions'),
+        ("members", "0004_requirements_and_permissions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='application',
-            name='accepts_guidelines',
-            field=models.BooleanField(blank=True, null=True, verbose_name='The company will follow the ALROSA ALLIANCE Guidelines on Responsible Business Practices.'),
+            model_name="application",
+            name="accepts_guidelines",
+            field=models.BooleanField(
+                blank=True,
+                null=True,
+                verbose_name="The company will follow the ALROSA ALLIANCE Guidelines on Responsible Business Practices.",
+            ),
         ),
         migrations.AlterField(
-            model_name='application',
-            name='free_of_sanctions',
-            field=models.BooleanField(blank=True, null=True, verbose_name='Neither the company nor its owners are subject to sanctions.'),
+            model_name="application",
+            name="free_of_sanctions",
+            field=models.BooleanField(
+                blank=True,
+                null=True,
+                verbose_name="Neither the company nor its owners are subject to sanctions.",
+            ),
         ),
         migrations.AlterField(
-            model_name='application',
-            name='is_long_term_client',
-            field=models.BooleanField(blank=True, null=True, verbose_name='The company buys rough diamonds from ALROSA under a long-term contract.'),
+            model_name="application",
+            name="is_long_term_client",
+            field=models.BooleanField(
+                blank=True,
+                null=True,
+                verbose_name="The company buys rough diamonds from ALROSA under a long-term contract.",
+            ),
         ),
         migrations.AlterField(
-            model_name='application',
-            name='trades_only_kp_certified',
-            field=models.BooleanField(blank=True, null=True, verbose_name='The company trades only in rough diamonds covered by Kimberley Process certificates.'),
+            model_name="application",
+            name="trades_only_kp_certified",
+            field=models.BooleanField(
+                blank=True,
+                null=True,
+                verbose_name="The company trades only in rough diamonds covered by Kimberley Process certificates.",
+            ),
         ),
     ]

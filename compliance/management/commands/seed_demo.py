@@ -10,11 +10,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import RequestFactory
 from django.test.utils import override_settings
 from django.utils.html import escape
 
 from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
+from licensing import services as licensing
+from licensing.agreement import agreement_text, sha256_text
+from licensing.signing import consents
 from members import services as members
 from members.models import Application, DocumentRequirement, Member, Role, User
 
@@ -109,6 +113,22 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
+    @staticmethod
+    def _sign_licence(staff: User, signatory: User, member: Member) -> None:
+        licence = licensing.licence_create_and_issue(actor=staff, member=member)
+        request = RequestFactory().post(
+            "/", REMOTE_ADDR="127.0.0.1", HTTP_USER_AGENT="seed_demo (demo data)"
+        )
+        licensing.licence_sign(
+            actor=signatory,
+            licence=licence,
+            typed_name="Mikhail Member",
+            typed_title="Managing Director",
+            accepted=[key for key, _text in consents()],
+            shown_sha256=sha256_text(agreement_text(licence)),
+            request=request,
+        )
+
     @transaction.atomic
     def _seed_members(self, users: dict[str, User]) -> None:
         staff = users["staff@example.com"]
@@ -128,6 +148,7 @@ class Command(BaseCommand):
                 role=Role.COMPLIANCE_OFFICER,
             )
             members.invitation_accept(actor=users["officer@example.com"], token=token)
+            self._sign_licence(staff, users["member@example.com"], member)
 
         applicant = users["applicant@example.com"]
         if not Application.objects.filter(applicant=applicant).exists():

@@ -1,0 +1,290 @@
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from alliance_portal.admin_workflow import WorkflowAdminMixin
+from members.models import User
+
+from . import services
+from .agreement import PLACEHOLDERS, check_template_text
+from .models import (
+    LICENCE_TRANSITIONS,
+    AgreementTemplate,
+    Criterion,
+    GuidelinesSection,
+    GuidelinesVersion,
+    LicenceAgreement,
+    Signature,
+)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SuspendForm(ReasonForm):
+    until = forms.DateField(
+        label=_("Suspended until (leave empty: until the failure is remedied)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+LICENCE_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
+    "issue": (_("Issue"), None),
+    "withdraw": (_("Withdraw"), ReasonForm),
+    "suspend": (_("Suspend"), SuspendForm),
+    "reinstate": (_("Reinstate"), ReasonForm),
+    "forfeit": (_("Forfeit"), ReasonForm),
+    "terminate": (_("Terminate"), ReasonForm),
+    "expire": (_("Expire"), None),
+    "renew": (_("Prepare renewal"), None),
+}
+
+
+class ExpiringFilter(admin.SimpleListFilter):
+    title = _("expiry")
+    parameter_name = "expiring"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("90", _("Active, ending within 90 days"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "90":
+            today = timezone.localdate()
+            return queryset.filter(
+                status="active", ends_on__gte=today, ends_on__lte=today + timedelta(days=90)
+            )
+        return queryset
+
+
+class NewLicenceForm(forms.ModelForm):
+    class Meta:
+        model = LicenceAgreement
+        fields = ["member", "template", "guidelines", "term_years"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("member") is not None:
+            for problem in services.licence_issue_problems(cleaned["member"]):
+                self.add_error("member", problem)
+        guidelines = cleaned.get("guidelines")
+        if guidelines is not None and not guidelines.is_published:
+            self.add_error("guidelines", _("Choose a published edition."))
+        return cleaned
+
+
+class SignatureInline(admin.StackedInline):
+    model = Signature
+    can_delete = False
+    extra = 0
+    fields = readonly_fields = (
+        "signatory",
+        "typed_name",
+        "typed_title",
+        "signed_at",
+        "ip",
+        "user_agent",
+        "agreement_sha256",
+        "consent_wording",
+        "consent_sha256",
+        "agreement_text",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Signature]:
+        return super().get_queryset(request).select_related("signatory", "licence")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LicenceAgreement)
+class LicenceAgreementAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    transitions = LICENCE_TRANSITIONS
+    workflow_actions = LICENCE_ACTIONS
+    list_display = ["__str__", "member", "country", "status", "starts_on", "ends_on"]
+    list_filter = [
+        "status",
+        ExpiringFilter,
+        ("member", admin.RelatedOnlyFieldListFilter),
+        ("member__country", admin.AllValuesFieldListFilter),
+    ]
+    search_fields = ["number", "member__legal_name", "member__registration_number"]
+    list_select_related = ["member"]
+    show_full_result_count = False
+    inlines = [SignatureInline]
+    readonly_fields = fields = (
+        "number",
+        "member",
+        "template",
+        "guidelines",
+        "status",
+        "term_years",
+        "previous",
+        "issued_at",
+        "issued_by",
+        "starts_on",
+        "ends_on",
+        "suspended_until",
+        "ended_at",
+        "status_reason",
+        "signed_pdf_link",
+    )
+
+    @admin.display(description=_("country"), ordering="member__country")
+    def country(self, licence: LicenceAgreement) -> str:
+        return str(licence.member.country)
+
+    @admin.display(description=_("signed agreement (PDF)"))
+    def signed_pdf_link(self, licence: LicenceAgreement) -> str:
+        if licence.signed_pdf is None:
+            return "—"
+        return format_html(
+            "{} · SHA-256 <code>{}</code>",
+            licence.signed_pdf.original_name,
+            licence.signed_pdf.sha256,
+        )
+
+    def get_form(  # type: ignore[override]
+        self, request: HttpRequest, obj: Any = None, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = NewLicenceForm
+            kwargs["fields"] = NewLicenceForm.Meta.fields
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else self.readonly_fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return NewLicenceForm.Meta.fields if obj is None else self.fields
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        return [] if obj is None else self.inlines
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: LicenceAgreement, form: Any, change: bool
+    ) -> None:
+        if not change:
+            issued = services.licence_create_and_issue(
+                actor=request.user,  # type: ignore[arg-type]
+                member=obj.member,
+                template=obj.template,
+                guidelines=obj.guidelines,
+                term_years=obj.term_years,
+                request=request,
+            )
+            obj.pk = issued.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None  # nothing to save: the signature is read-only
+
+    def perform(
+        self, request: HttpRequest, obj: LicenceAgreement, action: str, data: dict[str, Any]
+    ) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        reason = data.get("reason", "")
+        if action == "issue":
+            services.licence_issue(actor=actor, licence=obj, request=request)
+        elif action == "withdraw":
+            services.licence_withdraw(actor=actor, licence=obj, reason=reason, request=request)
+        elif action == "suspend":
+            services.licence_suspend(
+                actor=actor, licence=obj, reason=reason, until=data.get("until"), request=request
+            )
+        elif action == "reinstate":
+            services.licence_reinstate(actor=actor, licence=obj, reason=reason, request=request)
+        elif action == "forfeit":
+            services.licence_forfeit(actor=actor, licence=obj, reason=reason, request=request)
+        elif action == "terminate":
+            services.licence_terminate(actor=actor, licence=obj, reason=reason, request=request)
+        elif action == "expire":
+            services.licence_expire(actor=actor, licence=obj, request=request)
+        elif action == "renew":
+            services.licence_renew(actor=actor, licence=obj, request=request)
+
+
+class AgreementTemplateForm(forms.ModelForm):
+    class Meta:
+        model = AgreementTemplate
+        fields = ["version", "title", "body"]
+        help_texts = {
+            "body": _("Placeholders: ")
+            + ", ".join(f"${name} ({meaning})" for name, meaning in PLACEHOLDERS.items())
+        }
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"]
+        check_template_text(body)
+        return body
+
+
+@admin.register(AgreementTemplate)
+class AgreementTemplateAdmin(admin.ModelAdmin):
+    form = AgreementTemplateForm
+    list_display = ["version", "title", "created_at", "first_used_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A text that licences were issued on is a record: it never changes.
+        return ["version", "title", "body"] if obj is not None and obj.is_used else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CriterionInline(admin.StackedInline):
+    model = Criterion
+    extra = 0
+    fields = [
+        "code",
+        "position",
+        "title_en",
+        "title_ru",
+        "description_en",
+        "description_ru",
+        "evidence_en",
+        "evidence_ru",
+    ]
+
+
+@admin.register(GuidelinesVersion)
+class GuidelinesVersionAdmin(admin.ModelAdmin):
+    list_display = ["edition", "title_en", "adopted_on", "published_at"]
+    readonly_fields = ["published_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_published:
+            return False  # a published edition is immutable
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(GuidelinesSection)
+class GuidelinesSectionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "version"]
+    list_filter = ["version"]
+    list_select_related = ["version"]
+    inlines = [CriterionInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.version.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,125 @@
+"""Licences in the admin: issue, filters, evidence, and only the allowed buttons."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from licensing.models import AgreementTemplate, GuidelinesVersion, LicenceAgreement
+from tests.factories import MemberFactory, UserFactory, licence_in, member_with
+from tests.helpers import login_with_mfa
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    login_with_mfa(client, staff_user)
+    return client
+
+
+@pytest.mark.django_db
+def test_staff_issue_a_licence_from_the_admin(staff_client, staff_user):
+    member, _signatory = member_with()
+    response = staff_client.post(
+        reverse("admin:licensing_licenceagreement_add"),
+        {
+            "member": member.pk,
+            "template": AgreementTemplate.objects.get(version=1).pk,
+            "guidelines": GuidelinesVersion.objects.get().pk,
+            "term_years": 3,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    licence = LicenceAgreement.objects.get(member=member)
+    assert licence.status == "issued" and licence.number.startswith("AA-")
+    assert licence.issued_by == staff_user
+
+
+@pytest.mark.django_db
+def test_a_bad_term_is_refused_clearly(staff_client):
+    member, _signatory = member_with()
+    response = staff_client.post(
+        reverse("admin:licensing_licenceagreement_add"),
+        {
+            "member": member.pk,
+            "template": AgreementTemplate.objects.get(version=1).pk,
+            "guidelines": GuidelinesVersion.objects.get().pk,
+            "term_years": 7,
+        },
+    )
+    assert response.status_code in (200, 400)
+    assert "less than or equal to 3" in response.content.decode()
+    assert not LicenceAgreement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_expiring_filter_and_list_queries(staff_client, django_assert_max_num_queries):
+    soon = licence_in("active", ends_on=timezone.localdate() + timedelta(days=30))
+    licence_in("active", ends_on=timezone.localdate() + timedelta(days=400))
+    url = reverse("admin:licensing_licenceagreement_changelist")
+    shown = staff_client.get(url, {"expiring": "90"}).context["cl"].result_list
+    assert [licence.pk for licence in shown] == [soon.pk]
+    staff_client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        staff_client.get(url)
+    for _ in range(6):
+        licence_in("active", member=MemberFactory())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        staff_client.get(url)
+
+
+@pytest.mark.django_db
+def test_only_allowed_transitions_have_buttons(staff_client):
+    licence = licence_in("active")
+    html = staff_client.get(
+        reverse("admin:licensing_licenceagreement_change", args=[licence.pk])
+    ).content.decode()
+
+    def act(action: str) -> str:
+        return reverse("admin:licensing_licenceagreement_act", args=[licence.pk, action])
+
+    for allowed in ("suspend", "forfeit", "terminate", "expire", "renew"):
+        assert act(allowed) in html, allowed
+    for refused in ("issue", "withdraw", "reinstate"):
+        assert act(refused) not in html, refused
+    no_reason = staff_client.post(act("suspend"), {"reason": ""})
+    assert no_reason.status_code == 400
+    past = staff_client.post(act("suspend"), {"reason": "x", "until": "2020-01-01"})
+    assert past.status_code == 400 and "future date" in past.content.decode()
+    assert staff_client.post(act("suspend"), {"reason": "Open findings."}).status_code == 302
+    licence.refresh_from_db()
+    assert licence.status == "suspended" and licence.status_reason == "Open findings."
+
+
+@pytest.mark.django_db
+def test_a_used_template_cannot_change(staff_client):
+    template = AgreementTemplate.objects.get(version=1)
+    AgreementTemplate.objects.filter(pk=template.pk).update(first_used_at=timezone.now())
+    response = staff_client.post(
+        reverse("admin:licensing_agreementtemplate_change", args=[template.pk]),
+        {"version": 1, "title": "Changed", "body": "Changed"},
+    )
+    template.refresh_from_db()
+    assert template.title != "Changed"
+    assert response.status_code in (200, 302, 403)
+
+
+@pytest.mark.django_db
+def test_unknown_placeholders_are_refused(staff_client):
+    response = staff_client.post(
+        reverse("admin:licensing_agreementtemplate_add"),
+        {"version": 2, "title": "v2", "body": "Licence for $member_name and $secret_key"},
+    )
+    assert response.status_code == 200
+    assert "Unknown placeholders: secret_key" in response.content.decode()
+    assert not AgreementTemplate.objects.filter(version=2).exists()
+
+
+@pytest.mark.django_db
+def test_members_cannot_act_on_licences(client):
+    licence = licence_in("active")
+    client.force_login(UserFactory())
+    url = reverse("admin:licensing_licenceagreement_act", args=[licence.pk, "forfeit"])
+    assert client.post(url, {"reason": "x"}, follow=True).status_code == 403
+    licence.refresh_from_db()
+    assert licence.status == "active"
