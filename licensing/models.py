@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alliance_portal.states import Transition
 from members.models import Member
@@ -135,7 +136,8 @@ class LicenceStatus(models.TextChoices):
     FORFEITED = "forfeited", _("Forfeited")
     EXPIRED = "expired", _("Expired")
     TERMINATED = "terminated", _("Terminated")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Not the application's "Withdrawn": a licence withdrawn before it was signed.
+    WITHDRAWN = "withdrawn", pgettext_lazy("licence status", "Withdrawn")
 
 
 _L = LicenceStatus

@@ -44,7 +44,7 @@ from .signing import consent_sha256, consent_wording, consents
 
 def _lock(licence: LicenceAgreement) -> LicenceAgreement:
     return (
-        LicenceAgreement.objects.select_for_update()
+        LicenceAgreement.objects.select_for_update(of=("self",))
         .select_related("member", "template", "guidelines")
         .get(pk=licence.pk)
     )
@@ -266,7 +266,7 @@ def licence_render_signed_pdf(*, licence_id: int) -> LicenceAgreement:
     """Render the signed agreement with its evidence page, once per signature."""
     with transaction.atomic():
         locked = (
-            LicenceAgreement.objects.select_for_update()
+            LicenceAgreement.objects.select_for_update(of=("self",))
             .select_related("member", "signature__signatory", "guidelines")
             .get(pk=licence_id)
         )

@@ -106,3 +106,41 @@ def test_applicant_journey_start_upload_submit_see_status(page, tmp_path):
     expect(page.get_by_text("Your application has been submitted.")).to_be_visible()
     expect(page.locator("#application-status")).to_have_text("Submitted")
     assert Application.objects.get().status == "submitted"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_signing_journey_read_consent_sign_download(page):
+    from licensing.models import LicenceAgreement, Signature
+    from tests.factories import licence_in, member_with
+
+    member, signatory = member_with(email="sofia.signer@example.org", full_name="Sofia Signer")
+    licence = licence_in("issued", member=member)
+    _log_in(page, "sofia.signer@example.org")
+    page.get_by_role("link", name=licence.number).click()
+    page.get_by_role("link", name="Read and sign").click()
+
+    expect(page.locator("#agreement-text")).to_contain_text(member.legal_name)
+    expect(page.locator("#agreement-text")).to_contain_text(licence.number)
+    page.get_by_label("I have read the licence agreement").check()
+    page.get_by_label("I am authorised to sign").check()
+    # Forgetting one statement: the page says so and nothing is signed.
+    page.get_by_label("Your full name").fill("Sofia Signer")
+    page.get_by_label("Your title in the company").fill("Chief Executive")
+    page.get_by_role("button", name="Sign the agreement").click()
+    expect(page.locator("#sign-errors")).to_contain_text("Tick every statement")
+    assert not Signature.objects.exists()
+
+    for label in ("I have read", "I am authorised", "I agree that signing here"):
+        page.get_by_label(label).check()
+    page.get_by_role("button", name="Sign the agreement").click()
+    expect(page.get_by_text(f"Signed. The licence {licence.number} is active")).to_be_visible()
+    expect(page.locator("#licence-status")).to_have_text("Active")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the signed agreement (PDF)").click()
+    assert download.value.suggested_filename == f"{licence.number}-signed.pdf"
+    signature = Signature.objects.get()
+    assert signature.typed_name == "Sofia Signer"
+    assert signature.user_agent  # the real browser's
+    assert LicenceAgreement.objects.get().signed_pdf is not None

@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('licensing', '0002_guidelines_second_edition'),
+        ("licensing", "0002_guidelines_second_edition"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='licenceagreement',
-            name='term_years',
-            field=models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3)], verbose_name='term in years'),
+            model_name="licenceagreement",
+            name="term_years",
+            field=models.PositiveSmallIntegerField(
+                default=3,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(3),
+                ],
+                verbose_name="term in years",
+            ),
         ),
     ]

@@ -96,7 +96,7 @@ def invitation_create(
 def invitation_accept(*, actor: User, token: str, request: HttpRequest | None = None) -> Membership:
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("member")
             .filter(token_hash=_token_hash(token))
             .first()
@@ -187,7 +187,7 @@ def membership_remove(
     with transaction.atomic():
         member = _require_manager(actor, membership.member)
         locked = (
-            Membership.objects.select_for_update()
+            Membership.objects.select_for_update(of=("self",))
             .select_related("user")
             .get(pk=membership.pk, member=member)
         )
