@@ -114,7 +114,7 @@ def test_signing_journey_read_consent_sign_download(page):
     from licensing.models import LicenceAgreement, Signature
     from tests.factories import licence_in, member_with
 
-    member, signatory = member_with(email="sofia.signer@example.org", full_name="Sofia Signer")
+    member, _signatory = member_with(email="sofia.signer@example.org", full_name="Sofia Signer")
     licence = licence_in("issued", member=member)
     _log_in(page, "sofia.signer@example.org")
     page.get_by_role("link", name=licence.number).click()
