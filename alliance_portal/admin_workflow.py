@@ -12,7 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.contrib.admin.utils import unquote
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -60,8 +61,8 @@ class WorkflowAdminMixin:
 
     def act_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
         model: type[models.Model] = self.model  # type: ignore[attr-defined]
-        obj = get_object_or_404(model, pk=object_id)
-        if action not in self.workflow_actions:
+        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        if obj is None or action not in self.workflow_actions:
             raise Http404
         if not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
             raise PermissionDenied

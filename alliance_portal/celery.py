@@ -36,6 +36,14 @@ app.conf.update(
             "task": "alliance_portal.tasks.audit_chain_verify",
             "schedule": crontab(hour=2, minute=15),
         },
+        "expire-licences": {
+            "task": "licensing.tasks.licences_expire_due",
+            "schedule": crontab(hour=0, minute=30),
+        },
+        "render-missing-licence-pdfs": {
+            "task": "licensing.tasks.licences_render_missing_pdfs",
+            "schedule": crontab(minute="*/10"),
+        },
         "clear-expired-sessions": {
             "task": "alliance_portal.tasks.sessions_clear_expired",
             "schedule": crontab(hour=3, minute=0),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("portal/", include("compliance.urls_dashboard")),
     path("portal/", include("compliance.urls")),
     path("portal/", include("members.urls")),
     path("portal/", include("licensing.urls")),

@@ -2,6 +2,37 @@ from django.urls import path
 
 from . import views
 
+app_name = "compliance"
+
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("cycles/<int:pk>/", views.cycle_detail, name="cycle_detail"),
+    path(
+        "cycles/<int:pk>/criteria/<int:criterion_pk>/answer/",
+        views.answer_save,
+        name="answer_save",
+    ),
+    path(
+        "cycles/<int:pk>/criteria/<int:criterion_pk>/evidence/",
+        views.evidence_upload,
+        name="evidence_upload",
+    ),
+    path(
+        "cycles/<int:pk>/evidence/<uuid:document_id>/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+    path(
+        "cycles/<int:pk>/evidence/<uuid:document_id>/remove/",
+        views.evidence_remove,
+        name="evidence_remove",
+    ),
+    path("cycles/<int:pk>/submit/", views.cycle_submit, name="cycle_submit"),
+    path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
+    path(
+        "findings/<int:pk>/evidence/<uuid:document_id>/",
+        views.finding_evidence,
+        name="finding_evidence",
+    ),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/documents/<uuid:document_id>/", views.case_document, name="case_document"),
 ]

@@ -1,20 +1,51 @@
-from typing import cast
+"""The member's side of compliance: attestations, findings and forfeiture notices.
 
+Objects are loaded through selectors scoped to the user before the method is looked at, so
+another company's cycles, answers, evidence, findings and cases are 404 whatever the method.
+"""
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from alliance_portal.documents import UploadRejected, document_response
+from alliance_portal.http import refuse_method
+from alliance_portal.states import IllegalTransition
 from licensing import selectors as licensing_selectors
 from members import selectors as members_selectors
 from members.models import User
+
+from . import selectors, services
+from .forms import AnswerForm, DeclarationForm, EvidenceForm, TextResponseForm
+from .models import Answer, ReviewCycle
+from .permissions import can_prepare_attestation, can_submit_attestation
+
+
+def _me(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _or_404(load: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return load(*args)
+    except ObjectDoesNotExist:
+        raise Http404 from None
 
 
 @login_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Everything that needs the user, from every app: it lives in the top app."""
-    user = cast(User, request.user)
+    user = _me(request)
     return render(
         request,
         "compliance/dashboard.html",
@@ -22,5 +53,307 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "memberships": members_selectors.memberships_of(user),
             "applications": members_selectors.applications_for_dashboard(user),
             "licences": licensing_selectors.licences_for_dashboard(user),
+            "cycles": selectors.open_cycles_for_dashboard(user),
+            "findings": selectors.open_findings_for_dashboard(user),
+            "cases": selectors.cases_for_dashboard(user),
         },
     )
+
+
+# --- Attestation ----------------------------------------------------------------------------
+
+
+def _sections(cycle: ReviewCycle) -> list[tuple[Any, list[Answer]]]:
+    grouped: dict[int, tuple[Any, list[Answer]]] = {}
+    for answer in cycle.answers.all():
+        section = answer.criterion.section
+        grouped.setdefault(section.pk, (section, []))[1].append(answer)
+    return sorted(grouped.values(), key=lambda pair: pair[0].number)
+
+
+def _cycle_context(request: HttpRequest, cycle: ReviewCycle) -> dict[str, Any]:
+    user = _me(request)
+    editable = cycle.is_answerable and can_prepare_attestation(user, cycle.member)
+    return {
+        "cycle": cycle,
+        "sections": _sections(cycle),
+        "progress": selectors.cycle_progress(cycle),
+        "editable": editable,
+        "can_submit": cycle.is_answerable and can_submit_attestation(user, cycle.member),
+        "answer_choices": AnswerForm.base_fields["answer"].choices,  # type: ignore[attr-defined]
+    }
+
+
+def _row_response(
+    request: HttpRequest, cycle_pk: int, criterion_pk: int, status: int = 200, **extra: Any
+) -> HttpResponse:
+    """The answer's row, and the progress bar out of band, after a change."""
+    cycle = selectors.cycle_for_user(_me(request), cycle_pk)
+    answer = next(a for a in cycle.answers.all() if a.criterion_id == criterion_pk)
+    context = {**_cycle_context(request, cycle), "answer": answer, "oob": True, **extra}
+    return render(request, "compliance/includes/answer_row.html", context, status=status)
+
+
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _or_404(selectors.cycle_for_user, _me(request), pk)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    return render(request, "compliance/cycle_detail.html", _cycle_context(request, cycle))
+
+
+@login_required
+def answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    answer = _or_404(selectors.answer_for_user, _me(request), pk, criterion_pk)
+    if refused := refuse_method(request, "POST"):
+        return refused
+    form = AnswerForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.answer_save(
+                actor=_me(request),
+                cycle=answer.cycle,
+                criterion=answer.criterion,
+                answer=form.cleaned_data["answer"],
+                explanation=form.cleaned_data["explanation"],
+                request=request,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        return redirect(
+            reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}"
+        )
+    return _row_response(
+        request, pk, criterion_pk, status=400 if error else 200, row_error=error, saved=not error
+    )
+
+
+@login_required
+def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    answer = _or_404(selectors.answer_for_user, _me(request), pk, criterion_pk)
+    if refused := refuse_method(request, "POST"):
+        return refused
+    form = EvidenceForm(request.POST, request.FILES, request=request)
+    error = ""
+    if form.is_valid():
+        try:
+            added = services.evidence_add(
+                actor=_me(request),
+                cycle=answer.cycle,
+                criterion=answer.criterion,
+                uploaded_file=form.cleaned_data["file"],
+                request=request,
+            )
+            if added is None:
+                error = _(
+                    "The file was found to contain malware. It has been quarantined and not added."
+                )
+        except (UploadRejected, ValidationError) as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        return redirect(
+            reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}"
+        )
+    return _row_response(
+        request, pk, criterion_pk, status=400 if error else 200, upload_error=error
+    )
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int, document_id: str) -> HttpResponseBase:
+    evidence = _or_404(selectors.evidence_for_user, _me(request), pk, document_id)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    return document_response(request, evidence.document, actor=_me(request))
+
+
+@login_required
+def evidence_remove(request: HttpRequest, pk: int, document_id: str) -> HttpResponse:
+    evidence = _or_404(selectors.evidence_for_user, _me(request), pk, document_id)
+    if refused := refuse_method(request, "POST"):
+        return refused
+    criterion_pk = evidence.answer.criterion_id
+    try:
+        services.evidence_remove(actor=_me(request), evidence=evidence, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    if request.htmx:  # type: ignore[attr-defined]
+        return _row_response(request, pk, criterion_pk)
+    return redirect(reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}")
+
+
+@login_required
+def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _or_404(selectors.cycle_for_user, _me(request), pk)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
+    if not can_submit_attestation(_me(request), cycle.member):
+        raise PermissionDenied
+    form = DeclarationForm(request.POST or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cycle_submit(
+                actor=_me(request),
+                cycle=cycle,
+                typed_name=form.cleaned_data["typed_name"],
+                declared=form.cleaned_data["declared"],
+                request=request,
+            )
+        except IllegalTransition:
+            messages.info(request, _("This attestation has already been submitted."))
+            return redirect("compliance:cycle_detail", pk)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(
+                request, _("Submitted. The answers are now with the Customer Policy Department.")
+            )
+            return redirect("compliance:cycle_detail", pk)
+    context = {
+        **_cycle_context(request, cycle),
+        "form": form,
+        "errors": errors,
+        "declaration": services.declaration_text(cycle, _("[your name]")),
+    }
+    return render(request, "compliance/cycle_submit.html", context, status=400 if errors else 200)
+
+
+# --- Findings --------------------------------------------------------------------------------
+
+
+@login_required
+def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _or_404(selectors.finding_for_user, _me(request), pk)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
+    can_answer = can_prepare_attestation(_me(request), finding.cycle.member)
+    form = TextResponseForm(request.POST or None)
+    upload = EvidenceForm(request=request)
+    status = 200
+    if request.method == "POST":
+        if not can_answer:
+            raise PermissionDenied
+        if "file" in request.FILES or getattr(request, "oversized_uploads", None):
+            upload = EvidenceForm(request.POST, request.FILES, request=request)
+            if upload.is_valid():
+                try:
+                    services.finding_add_evidence(
+                        actor=_me(request),
+                        finding=finding,
+                        uploaded_file=upload.cleaned_data["file"],
+                        request=request,
+                    )
+                except (UploadRejected, ValidationError) as exc:
+                    upload.add_error("file", exc.messages)
+                else:
+                    return redirect("compliance:finding_detail", pk)
+        elif form.is_valid():
+            try:
+                services.finding_submit_action(
+                    actor=_me(request),
+                    finding=finding,
+                    action_taken=form.cleaned_data["text"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("Your answer was sent."))
+                return redirect("compliance:finding_detail", pk)
+        status = 400
+        finding = selectors.finding_for_user(_me(request), pk)
+    return render(
+        request,
+        "compliance/finding_detail.html",
+        {"finding": finding, "form": form, "upload": upload, "can_answer": can_answer},
+        status=status,
+    )
+
+
+@login_required
+def finding_evidence(request: HttpRequest, pk: int, document_id: str) -> HttpResponseBase:
+    finding = _or_404(selectors.finding_for_user, _me(request), pk)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    link = next((e for e in finding.evidence.all() if str(e.document_id) == str(document_id)), None)
+    if link is None:
+        raise Http404
+    return document_response(request, link.document, actor=_me(request))
+
+
+# --- Forfeiture cases ------------------------------------------------------------------------
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _or_404(selectors.case_for_user, _me(request), pk)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
+    can_respond = can_prepare_attestation(_me(request), case.licence.member)
+    form = TextResponseForm(request.POST or None)
+    upload = EvidenceForm(request=request)
+    status = 200
+    if request.method == "POST":
+        if not can_respond:
+            raise PermissionDenied
+        if "file" in request.FILES or getattr(request, "oversized_uploads", None):
+            upload = EvidenceForm(request.POST, request.FILES, request=request)
+            if upload.is_valid():
+                try:
+                    services.case_add_response_document(
+                        actor=_me(request),
+                        case=case,
+                        uploaded_file=upload.cleaned_data["file"],
+                        request=request,
+                    )
+                except (UploadRejected, ValidationError) as exc:
+                    upload.add_error("file", exc.messages)
+                else:
+                    return redirect("compliance:case_detail", pk)
+        elif form.is_valid():
+            try:
+                services.case_respond(
+                    actor=_me(request),
+                    case=case,
+                    response=form.cleaned_data["text"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(
+                    request, _("Your response was sent. You will be told of the decision.")
+                )
+                return redirect("compliance:case_detail", pk)
+        status = 400
+        case = selectors.case_for_user(_me(request), pk)
+    return render(
+        request,
+        "compliance/case_detail.html",
+        {"case": case, "form": form, "upload": upload, "can_respond": can_respond},
+        status=status,
+    )
+
+
+@login_required
+def case_document(request: HttpRequest, pk: int, document_id: str) -> HttpResponseBase:
+    case = _or_404(selectors.case_for_user, _me(request), pk)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    link = next(
+        (d for d in case.response_documents.all() if str(d.document_id) == str(document_id)), None
+    )
+    if link is None:
+        raise Http404
+    return document_response(request, link.document, actor=_me(request))

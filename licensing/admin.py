@@ -2,14 +2,18 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal.admin_workflow import WorkflowAdminMixin
+from alliance_portal.documents import document_response
 from members.models import User
 
 from . import services
@@ -149,11 +153,31 @@ class LicenceAgreementAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: igno
     def signed_pdf_link(self, licence: LicenceAgreement) -> str:
         if licence.signed_pdf is None:
             return "—"
+        url = reverse("admin:licensing_licenceagreement_pdf", args=[licence.pk])
         return format_html(
-            "{} · SHA-256 <code>{}</code>",
+            '<a href="{}">{}</a> · SHA-256 <code>{}</code>',
+            url,
             licence.signed_pdf.original_name,
             licence.signed_pdf.sha256,
         )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:pk>/signed.pdf",
+                self.admin_site.admin_view(self.pdf_view),
+                name="licensing_licenceagreement_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        licence = self.get_object(request, str(pk))
+        if licence is None or licence.signed_pdf is None:
+            raise Http404
+        if not self.has_view_permission(request, licence):
+            raise PermissionDenied
+        return document_response(request, licence.signed_pdf, actor=request.user)
 
     def get_form(  # type: ignore[override]
         self, request: HttpRequest, obj: Any = None, **kwargs: Any
@@ -237,9 +261,20 @@ class AgreementTemplateAdmin(admin.ModelAdmin):
     form = AgreementTemplateForm
     list_display = ["version", "title", "created_at", "first_used_at"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def save_model(
+        self, request: HttpRequest, obj: AgreementTemplate, form: Any, change: bool
+    ) -> None:
+        services.agreement_template_save(
+            actor=request.user,  # type: ignore[arg-type]
+            template=obj,
+            request=request,
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A text that licences were issued on is a record: it never changes.
-        return ["version", "title", "body"] if obj is not None and obj.is_used else []
+        if obj is not None and obj.is_used:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -264,6 +299,21 @@ class CriterionInline(admin.StackedInline):
 class GuidelinesVersionAdmin(admin.ModelAdmin):
     list_display = ["edition", "title_en", "adopted_on", "published_at"]
     readonly_fields = ["published_at"]
+    actions = ["publish"]
+
+    @admin.action(description=_("Publish the selected editions"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[GuidelinesVersion]) -> None:
+        for version in queryset:
+            try:
+                services.guidelines_publish(
+                    actor=request.user,  # type: ignore[arg-type]
+                    version=version,
+                    request=request,
+                )
+            except ValidationError as error:
+                messages.error(request, f"{version}: {' '.join(error.messages)}")
+            else:
+                messages.success(request, _("Published: %(edition)s") % {"edition": version})
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_published:
@@ -288,3 +338,9 @@ class GuidelinesSectionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "version":
+            # Sections are added to editions still being written, never to published ones.
+            kwargs["queryset"] = GuidelinesVersion.objects.filter(published_at__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -226,12 +226,19 @@ class LicenceAgreement(models.Model):
                 | models.Q(starts_on__isnull=False, ends_on__isnull=False),
                 name="licence_active_has_term",
             ),
-            # One live licence per member at a time (a renewal is prepared as a draft).
+            # One licence in force per member, and at most one waiting for its signature
+            # (a renewal may wait while the licence it renews is still in force).
             models.UniqueConstraint(
                 fields=["member"],
-                condition=models.Q(status__in=[_L.ISSUED, _L.ACTIVE, _L.SUSPENDED]),
-                name="licence_one_live_per_member",
+                condition=models.Q(status__in=[_L.ACTIVE, _L.SUSPENDED]),
+                name="licence_one_in_force_per_member",
                 violation_error_message=_("This member already has a licence in force."),
+            ),
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(status=_L.ISSUED),
+                name="licence_one_awaiting_signature_per_member",
+                violation_error_message=_("This member already has a licence to sign."),
             ),
         ]
         indexes = [models.Index(fields=["status", "ends_on"], name="licence_status_end_idx")]
@@ -277,6 +284,8 @@ class Signature(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    member_name = models.CharField(_("licensee as signed"), max_length=200)
+    member_registration = models.CharField(_("registration as signed"), max_length=100)
     typed_name = models.CharField(_("name typed"), max_length=200)
     typed_title = models.CharField(_("title typed"), max_length=200)
     consent_wording = models.TextField(_("consents given"))

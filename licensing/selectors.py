@@ -1,4 +1,5 @@
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from members.models import User
 
@@ -23,11 +24,17 @@ def licences_for_dashboard(user: User) -> QuerySet[LicenceAgreement]:
     return licences_visible_to(user).select_related("member").order_by("-created_at")
 
 
+def in_good_standing() -> Q:
+    """Active, and within its term (even before the daily job has expired it)."""
+    return Q(status=LicenceStatus.ACTIVE, ends_on__gte=timezone.localdate())
+
+
 def active_licence_of_member_for_user(user: User, member_pk: int) -> LicenceAgreement:
     return (
         licences_visible_to(user)
         .select_related("member")
-        .get(member_id=member_pk, status=LicenceStatus.ACTIVE)
+        .filter(in_good_standing())
+        .get(member_id=member_pk)
     )
 
 
@@ -44,7 +51,7 @@ def latest_published_guidelines() -> GuidelinesVersion | None:
 def public_register(query: str = "") -> QuerySet[LicenceAgreement]:
     """Members in good standing who agreed to be listed: one query, whatever the size."""
     licences = LicenceAgreement.objects.filter(
-        status=LicenceStatus.ACTIVE, member__public_listing_consent=True
+        in_good_standing(), member__public_listing_consent=True
     ).select_related("member")
     query = query.strip()
     if query:

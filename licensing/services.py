@@ -7,7 +7,7 @@ them from its own decisions, inside its own transaction.
 
 from collections.abc import Collection
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,11 +26,12 @@ from alliance_portal.states import transition_target
 from members.models import Member, Role, User
 
 from . import tasks
-from .agreement import agreement_text, sha256_text
+from .agreement import agreement_text, check_template_text, sha256_text
 from .logo_kit import logo_kit_zip
 from .models import (
     LICENCE_TRANSITIONS,
     AgreementTemplate,
+    Criterion,
     GuidelinesVersion,
     LicenceAgreement,
     LicenceNumberSequence,
@@ -139,14 +140,20 @@ def licence_create(
     return licence
 
 
-def licence_issue_problems(member: Member) -> list[str]:
-    """Why a licence cannot be issued to this member now (empty when it can)."""
+def licence_issue_problems(member: Member, previous: LicenceAgreement | None = None) -> list[str]:
+    """Why a licence cannot be issued to this member now (empty when it can).
+
+    A renewal (``previous`` set) may be issued while the licence it renews is in force.
+    """
     problems = []
     if not member.memberships.filter(role=Role.SIGNATORY).exists():
         problems.append(_("The member has no signatory to sign the licence."))
-    if member.licences.filter(
-        status__in=[LicenceStatus.ISSUED, LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]
-    ).exists():
+    if member.licences.filter(status=LicenceStatus.ISSUED).exists():
+        problems.append(_("This member already has a licence to sign."))
+    in_force = member.licences.filter(status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED])
+    if previous is not None:
+        in_force = in_force.exclude(pk=previous.pk)
+    if in_force.exists():
         problems.append(_("This member already has a licence in force."))
     return problems
 
@@ -157,9 +164,11 @@ def licence_issue(
     """Number the licence and send it to the member's signatories to sign."""
     _require_manager(actor)
     with transaction.atomic():
+        # The member row first: two licences of one member are issued one at a time.
+        Member.objects.select_for_update().get(pk=licence.member_id)
         locked = _lock(licence)
         target = _move(locked, "issue")
-        problems = licence_issue_problems(locked.member)
+        problems = licence_issue_problems(locked.member, previous=locked.previous)
         if problems:
             raise ValidationError(problems)
         now = timezone.now()
@@ -236,6 +245,10 @@ def licence_sign(
         signature = Signature.objects.create(
             licence=locked,
             signatory=actor,
+            member_name=locked.member.legal_name,
+            member_registration=(
+                f"{locked.member.registration_number}, {cast(Any, locked.member.country).code}"
+            ),
             typed_name=typed_name[:200],
             typed_title=typed_title[:200],
             consent_wording=consent_wording(),
@@ -246,6 +259,8 @@ def licence_sign(
             ip=client_ip(request),
             user_agent=(request.headers.get("User-Agent", "") if request else "")[:500],
         )
+        if locked.previous_id is not None:
+            _supersede(locked, actor, request)
         locked.status = target
         locked.starts_on = timezone.localdate(now)
         locked.ends_on = _add_years(locked.starts_on, locked.term_years) - timedelta(days=1)
@@ -260,6 +275,24 @@ def licence_sign(
         enqueue_on_commit(tasks.licence_render_signed_pdf, locked.pk)
         _tell_signatories(locked, "licence_signed", signer=typed_name)
     return signature
+
+
+def _supersede(renewal: LicenceAgreement, actor: User, request: HttpRequest | None) -> None:
+    """Signing a renewal ends the licence it renews, in the same transaction."""
+    previous = _lock(renewal.previous)  # type: ignore[arg-type]
+    if previous.status not in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED):
+        return
+    previous.status = _move(previous, "expire")
+    previous.ended_at = timezone.now()
+    previous.status_reason = _("Replaced by the renewal %(number)s.") % {"number": renewal.number}
+    previous.save(update_fields=["status", "ended_at", "status_reason"])
+    audit_record(
+        actor=actor,
+        action="licence.superseded",
+        target=previous,
+        payload={"renewal": renewal.number},
+        request=request,
+    )
 
 
 def licence_render_signed_pdf(*, licence_id: int) -> LicenceAgreement:
@@ -412,6 +445,13 @@ def licence_terminate(
 def licence_expire(
     *, actor: User | None, licence: LicenceAgreement, request: HttpRequest | None = None
 ) -> LicenceAgreement:
+    """A licence expires once its term is over (terminate it to end it early)."""
+    if licence.ends_on is not None and licence.ends_on >= timezone.localdate():
+        raise ValidationError(
+            _("The licence runs until %(date)s; terminate it to end it earlier.")
+            % {"date": licence.ends_on.isoformat()},
+            code="not_due",
+        )
     return _change_state(
         actor=actor,
         licence=licence,
@@ -428,15 +468,89 @@ def licence_renew(
     """Prepare the next agreement as a draft linked to this one (issued when staff are ready)."""
     if licence.status not in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED, LicenceStatus.EXPIRED):
         raise ValidationError(_("Only a licence in force or just expired can be renewed."))
-    if LicenceAgreement.objects.filter(previous=licence).exists():
-        raise ValidationError(_("This licence has already been renewed."))
-    return licence_create(
-        actor=actor,
-        member=licence.member,
-        term_years=licence.term_years,
-        previous=licence,
-        request=request,
-    )
+    with transaction.atomic():
+        _lock(licence)  # one renewal at a time
+        if LicenceAgreement.objects.filter(previous=licence).exists():
+            raise ValidationError(_("This licence has already been renewed."))
+        return licence_create(
+            actor=actor,
+            member=licence.member,
+            term_years=licence.term_years,
+            previous=licence,
+            request=request,
+        )
+
+
+def licences_expire_due(*, batch_size: int = 200) -> int:
+    """Expire every licence whose term is over (the daily job). Returns how many."""
+    today = timezone.localdate()
+    expired = 0
+    while True:
+        due = list(
+            LicenceAgreement.objects.filter(
+                status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED], ends_on__lt=today
+            ).values_list("pk", flat=True)[:batch_size]
+        )
+        if not due:
+            return expired
+        for licence in LicenceAgreement.objects.filter(pk__in=due):
+            licence_expire(actor=None, licence=licence)
+            expired += 1
+
+
+def licences_render_missing_pdfs(*, older_than_minutes: int = 5) -> int:
+    """Render signed agreements whose PDF never came (a lost task): the sweeper job."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    missing = LicenceAgreement.objects.filter(
+        signed_pdf__isnull=True, signature__signed_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    for pk in missing:
+        licence_render_signed_pdf(licence_id=pk)
+    return len(missing)
+
+
+def guidelines_publish(
+    *, actor: User, version: GuidelinesVersion, request: HttpRequest | None = None
+) -> GuidelinesVersion:
+    """Publish an edition: from now on it cannot change, and licences may incorporate it."""
+    _require_manager(actor)
+    with transaction.atomic():
+        locked = GuidelinesVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.is_published:
+            raise ValidationError(_("This edition is already published."))
+        if not Criterion.objects.filter(section__version=locked).exists():
+            raise ValidationError(_("An edition needs at least one criterion."))
+        locked.published_at = timezone.now()
+        locked.save(update_fields=["published_at"])
+        audit_record(actor=actor, action="guidelines.published", target=locked, request=request)
+    return locked
+
+
+def agreement_template_save(
+    *, actor: User, template: AgreementTemplate, request: HttpRequest | None = None
+) -> AgreementTemplate:
+    """Save terms that no licence uses yet; terms in use are a record and never change."""
+    _require_manager(actor)
+    check_template_text(template.body)
+    with transaction.atomic():
+        if template.pk is None:
+            template.save()
+            action = "agreement_template.created"
+        else:
+            changed = AgreementTemplate.objects.filter(
+                pk=template.pk, first_used_at__isnull=True
+            ).update(version=template.version, title=template.title, body=template.body)
+            if not changed:
+                raise ValidationError(_("These terms are in use and cannot change."))
+            action = "agreement_template.changed"
+        audit_record(
+            actor=actor,
+            action=action,
+            target=template,
+            payload={"version": template.version, "sha256": sha256_text(template.body)},
+            request=request,
+        )
+    return template
 
 
 def logo_kit_download(
@@ -445,5 +559,8 @@ def logo_kit_download(
     """The logo kit for an active licensee's user; every download is audited."""
     if licence.status != LicenceStatus.ACTIVE:
         raise PermissionDenied(_("The logo kit is for active licensees only."))
-    audit_record(actor=actor, action="licence.logo_kit_downloaded", target=licence, request=request)
+    if request is None or request.method == "GET":  # a HEAD request downloads nothing
+        audit_record(
+            actor=actor, action="licence.logo_kit_downloaded", target=licence, request=request
+        )
     return logo_kit_zip()

@@ -91,8 +91,16 @@ def licence_sign(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except IllegalTransition:
-            # A second click or tab: the first request signed; nothing more to do.
-            messages.info(request, _("This licence has already been signed."))
+            # A second click or tab, or the licence changed meanwhile: say what it is now.
+            licence.refresh_from_db()
+            if hasattr(licence, "signature"):
+                messages.info(request, _("This licence has already been signed."))
+            else:
+                messages.info(
+                    request,
+                    _("This licence can no longer be signed: it is “%(status)s”.")
+                    % {"status": licence.get_status_display()},
+                )
             return redirect("licensing:licence_detail", licence.pk)
         except ValidationError as error:
             errors = error.messages

@@ -68,6 +68,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("members", "0002_role_groups", "create_groups"),
     ("members", "0004_requirements_and_permissions", "forwards"),
     ("licensing", "0002_guidelines_second_edition", "forwards"),
+    ("compliance", "0002_permissions", "forwards"),
 ]
 
 

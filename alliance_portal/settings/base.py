@@ -276,3 +276,13 @@ ALLIANCE_APPLICATION_REVIEW_MAX_DAYS = 90
 ALLIANCE_INVITATION_DAYS = 7
 # A licence runs for up to three years from its signature.
 ALLIANCE_LICENCE_TERM_YEARS = env.int("ALLIANCE_LICENCE_TERM_YEARS", default=3)
+# The next periodic review falls due after this many months, by the member's risk rating.
+ALLIANCE_REVIEW_INTERVAL_MONTHS = {
+    "high": env.int("ALLIANCE_REVIEW_MONTHS_HIGH", default=6),
+    "medium": env.int("ALLIANCE_REVIEW_MONTHS_MEDIUM", default=12),
+    "low": env.int("ALLIANCE_REVIEW_MONTHS_LOW", default=24),
+}
+# Days a member has to answer a review cycle once it is opened.
+ALLIANCE_CYCLE_ANSWER_DAYS = env.int("ALLIANCE_CYCLE_ANSWER_DAYS", default=30)
+# Days a member has to respond to a forfeiture notice.
+ALLIANCE_RESPONSE_WINDOW_DAYS = env.int("ALLIANCE_RESPONSE_WINDOW_DAYS", default=30)

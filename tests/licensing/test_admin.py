@@ -123,3 +123,43 @@ def test_members_cannot_act_on_licences(client):
     assert client.post(url, {"reason": "x"}, follow=True).status_code == 403
     licence.refresh_from_db()
     assert licence.status == "active"
+
+
+@pytest.mark.django_db
+def test_staff_download_the_signed_pdf_from_the_admin(staff_client, staff_user):
+    from alliance_portal.documents import document_store_generated
+    from alliance_portal.models import AuditEvent
+
+    licence = licence_in("active")
+    licence.signed_pdf = document_store_generated(
+        name="x-signed.pdf", content=b"%PDF-1.7 test", content_type="application/pdf"
+    )
+    licence.save()
+    response = staff_client.get(reverse("admin:licensing_licenceagreement_pdf", args=[licence.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
+    assert AuditEvent.objects.filter(action="document.downloaded", actor=staff_user).exists()
+    bad = staff_client.get("/admin/licensing/licenceagreement/abc/act/issue/")
+    assert bad.status_code == 404
+
+
+@pytest.mark.django_db
+def test_sections_cannot_be_added_to_a_published_edition(client):
+    from licensing.models import GuidelinesSection
+
+    superuser = UserFactory(staff=True, is_superuser=True)
+    login_with_mfa(client, superuser)
+    published = GuidelinesVersion.objects.get()
+    response = client.post(
+        reverse("admin:licensing_guidelinessection_add"),
+        {
+            "version": published.pk,
+            "number": 9,
+            "title_en": "Extra",
+            "title_ru": "Доп.",
+            "criteria-TOTAL_FORMS": "0",
+            "criteria-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200  # the form refuses the published edition
+    assert not GuidelinesSection.objects.filter(number=9).exists()

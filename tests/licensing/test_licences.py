@@ -67,6 +67,9 @@ def _perform(action, licence, staff):
 @pytest.mark.parametrize("action", list(LICENCE_TRANSITIONS))
 def test_every_transition_from_every_state(action, status, staff_user):
     licence = licence_in(status)
+    if action == "expire" and licence.ends_on is not None:
+        licence.ends_on = licence.starts_on  # its term is over
+        licence.save()
     transition = LICENCE_TRANSITIONS[action]
     events = AuditEvent.objects.count()
     if status in transition.sources:
@@ -235,3 +238,48 @@ def test_concurrent_signing_leaves_one_signature_and_one_event(reference_data):
     assert sorted(outcomes) == ["refused", "refused", "signed"]
     assert Signature.objects.filter(licence=licence).count() == 1
     assert AuditEvent.objects.filter(action="licence.signed").count() == 1
+
+
+@pytest.mark.django_db
+class TestRenewalAndExpiry:
+    def test_a_renewal_is_signed_while_the_old_licence_runs_and_replaces_it(self, staff_user):
+        old = licence_in("active")
+        renewal = services.licence_renew(actor=staff_user, licence=old)
+        renewal = services.licence_issue(actor=staff_user, licence=renewal)
+        sign(renewal)
+        old.refresh_from_db()
+        renewal.refresh_from_db()
+        assert renewal.status == L.ACTIVE
+        assert old.status == L.EXPIRED and renewal.number in old.status_reason
+        with pytest.raises(ValidationError, match="already been renewed"):
+            services.licence_renew(actor=staff_user, licence=old)
+
+    def test_licences_expire_only_after_their_term(self, staff_user):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        running = licence_in("active")
+        with pytest.raises(ValidationError, match="terminate it to end it earlier"):
+            services.licence_expire(actor=staff_user, licence=running)
+        over = licence_in("active", ends_on=timezone.localdate() - timedelta(days=1))
+        assert services.licences_expire_due() == 1
+        assert services.licences_expire_due() == 0  # a second run changes nothing
+        over.refresh_from_db()
+        running.refresh_from_db()
+        assert (over.status, running.status) == (L.EXPIRED, L.ACTIVE)
+
+    def test_a_lost_pdf_render_is_picked_up_by_the_sweeper(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        licence = licence_in("issued")
+        sign(licence)  # the render task never ran (no on-commit callbacks here)
+        Signature.objects.filter(licence=licence).update(
+            signed_at=timezone.now() - timedelta(minutes=30)
+        )
+        assert services.licences_render_missing_pdfs() == 1
+        assert services.licences_render_missing_pdfs() == 0
+        licence.refresh_from_db()
+        assert licence.signed_pdf is not None

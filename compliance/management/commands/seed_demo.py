@@ -148,7 +148,9 @@ class Command(BaseCommand):
                 role=Role.COMPLIANCE_OFFICER,
             )
             members.invitation_accept(actor=users["officer@example.com"], token=token)
-            self._sign_licence(staff, users["member@example.com"], member)
+        demo = Member.objects.get(legal_name=DEMO_MEMBER["legal_name"])
+        if not demo.licences.exists():
+            self._sign_licence(staff, users["member@example.com"], demo)
 
         applicant = users["applicant@example.com"]
         if not Application.objects.filter(applicant=applicant).exists():

@@ -1,0 +1,469 @@
+"""Keeping the promise: review cycles with attestations, findings, and forfeiture cases."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alliance_portal.states import Transition
+from licensing.models import Criterion, LicenceAgreement
+from members.models import Member
+
+
+class Grade(models.TextChoices):
+    """The industry's graded outcomes of a review."""
+
+    COMPLIANT = "compliant", _("Compliant")
+    IMPROVEMENT = "improvement", _("Improvement opportunity")
+    MINOR = "minor", _("Minor non-conformity")
+    MAJOR = "major", _("Major non-conformity")
+    MATERIAL_BREACH = "material_breach", _("Material breach")
+
+
+class CycleKind(models.TextChoices):
+    INITIAL = "initial", _("Initial")
+    PERIODIC = "periodic", _("Periodic")
+    AD_HOC = "ad_hoc", _("Ad hoc")
+
+
+class CycleStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+_C = CycleStatus
+CYCLE_TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition.of({_C.OPEN, _C.CHANGES_REQUESTED}, _C.SUBMITTED),
+    "start_review": Transition.of({_C.SUBMITTED}, _C.IN_REVIEW),
+    "accept": Transition.of({_C.IN_REVIEW}, _C.ACCEPTED),
+    "request_changes": Transition.of({_C.IN_REVIEW}, _C.CHANGES_REQUESTED),
+    "reject": Transition.of({_C.IN_REVIEW}, _C.REJECTED),
+}
+ANSWERABLE_STATUSES = frozenset({_C.OPEN, _C.CHANGES_REQUESTED})
+
+
+class ReviewCycle(models.Model):
+    """One round of attestation to the Guidelines by a member, and its review by staff."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="review_cycles"
+    )
+    licence = models.ForeignKey(
+        LicenceAgreement,
+        verbose_name=_("licence"),
+        on_delete=models.PROTECT,
+        related_name="review_cycles",
+        help_text=_("Its Guidelines edition sets the criteria attested to."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=CycleKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CycleStatus.choices, default=_C.OPEN
+    )
+    due_on = models.DateField(_("due on"))
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Grade.choices, blank=True)
+    decision_note = models.TextField(_("reviewer's note to the member"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("review cycle")
+        verbose_name_plural = _("review cycles")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CycleStatus.values), name="cycle_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=CycleKind.values), name="cycle_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="") | models.Q(outcome__in=Grade.values),
+                name="cycle_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=[_C.ACCEPTED, _C.REJECTED]) | ~models.Q(outcome=""),
+                name="cycle_decided_has_outcome",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="cycle_status_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_kind_display()} · {self.due_on:%Y-%m-%d}"
+
+    @property
+    def is_answerable(self) -> bool:
+        return self.status in ANSWERABLE_STATUSES
+
+
+class AnswerChoice(models.TextChoices):
+    COMPLIANT = "compliant", _("Compliant")
+    PARTIAL = "partial", _("Partially compliant")
+    NON_COMPLIANT = "non_compliant", _("Non-compliant")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class Answer(models.Model):
+    """The member's answer to one criterion in one cycle, and the reviewer's note on it."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="+"
+    )
+    answer = models.CharField(_("answer"), max_length=16, choices=AnswerChoice.choices, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True, max_length=5000)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    reviewer_note = models.TextField(_("reviewer's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["criterion__section__number", "criterion__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "criterion"], name="answer_per_criterion"),
+            models.CheckConstraint(
+                condition=models.Q(answer="") | models.Q(answer__in=AnswerChoice.values),
+                name="answer_choice_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion.code}: {self.get_answer_display() or '—'}"
+
+
+class AnswerEvidence(models.Model):
+    answer = models.ForeignKey(
+        Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    document = models.OneToOneField(
+        "alliance_portal.Document",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["added_at"]
+
+    def __str__(self) -> str:
+        return str(self.document)
+
+
+class Submission(models.Model):
+    """A round of a cycle as submitted: the signatory's declaration, the answers as they were,
+    and what the reviewer decided on them. Kept for every round."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="submissions",
+    )
+    round = models.PositiveSmallIntegerField(_("round"))
+    signatory = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signatory"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    typed_name = models.CharField(_("name typed"), max_length=200)
+    statement = models.TextField(_("declaration"))
+    statement_sha256 = models.CharField(_("SHA-256 of the declaration"), max_length=64)
+    answers = models.JSONField(_("answers as submitted"))
+    answers_sha256 = models.CharField(_("SHA-256 of the answers"), max_length=64)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+    review_result = models.CharField(_("review result"), max_length=20, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["cycle", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "round"], name="submission_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} · round {self.round}"
+
+
+class Severity(models.TextChoices):
+    OBSERVATION = "observation", _("Observation")
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACTION_SUBMITTED = "action_submitted", _("Action submitted")
+    CLOSED = "closed", _("Closed")
+    ESCALATED = "escalated", _("Escalated")
+
+
+_F = FindingStatus
+FINDING_TRANSITIONS: dict[str, Transition] = {
+    "submit_action": Transition.of({_F.OPEN}, _F.ACTION_SUBMITTED),
+    "reopen": Transition.of({_F.ACTION_SUBMITTED}, _F.OPEN),
+    "close": Transition.of({_F.OPEN, _F.ACTION_SUBMITTED}, _F.CLOSED),
+    "escalate": Transition.of({_F.OPEN, _F.ACTION_SUBMITTED}, _F.ESCALATED),
+}
+
+
+class Finding(models.Model):
+    """Something a reviewer found wrong, with the corrective action expected by a date."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.PROTECT,
+        related_name="findings",
+    )
+    criterion = models.ForeignKey(
+        Criterion,
+        verbose_name=_("criterion"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    severity = models.CharField(_("severity"), max_length=12, choices=Severity.choices)
+    description = models.TextField(_("what was found"))
+    corrective_action = models.TextField(_("corrective action expected"))
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=FindingStatus.choices, default=_F.OPEN
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("raised by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    action_taken = models.TextField(_("action taken"), blank=True)
+    action_submitted_at = models.DateTimeField(_("action submitted at"), null=True, blank=True)
+    action_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("action submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    resolution_note = models.TextField(_("staff note"), blank=True)
+    resolved_at = models.DateTimeField(_("closed or escalated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["due_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=FindingStatus.values), name="finding_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(severity__in=Severity.values), name="finding_severity_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        code = f"{self.criterion.code} · " if self.criterion is not None else ""
+        return f"{code}{self.get_severity_display()}: {self.description[:60]}"
+
+
+class FindingEvidence(models.Model):
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("finding"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    document = models.OneToOneField(
+        "alliance_portal.Document",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("finding evidence")
+        verbose_name_plural = _("finding evidence")
+
+    def __str__(self) -> str:
+        return str(self.document)
+
+
+class Grounds(models.TextChoices):
+    NON_COMPLIANCE = "non_compliance", _("Non-compliance with the Guidelines")
+    FAILURE_TO_ATTEST = "failure_to_attest", _("Failure to attest")
+    FAILURE_TO_REMEDIATE = "failure_to_remediate", _("Failure to remediate findings")
+    LEGAL_OR_SANCTIONS = "legal_or_sanctions", _("Legal proceedings or sanctions")
+    LOGO_MISUSE = "logo_misuse", _("Misuse of the logo")
+
+
+class CaseStatus(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    NOTICE_SENT = "notice_sent", _("Notice sent, awaiting response")
+    RESPONSE_RECEIVED = "response_received", _("Response received")
+    WINDOW_CLOSED = "window_closed", _("Response window closed")
+    DECIDED = "decided", _("Decided")
+
+
+class Decision(models.TextChoices):
+    DISMISSED = "dismissed", _("Dismissed")
+    WARNING = "warning", _("Warning")
+    SUSPENSION = "suspension", _("Suspension")
+    FORFEITURE = "forfeiture", _("Forfeiture")
+
+
+_K = CaseStatus
+CASE_TRANSITIONS: dict[str, Transition] = {
+    "send_notice": Transition.of({_K.OPENED}, _K.NOTICE_SENT),
+    "respond": Transition.of({_K.NOTICE_SENT}, _K.RESPONSE_RECEIVED),
+    "close_window": Transition.of({_K.NOTICE_SENT}, _K.WINDOW_CLOSED),
+    "decide": Transition.of({_K.RESPONSE_RECEIVED, _K.WINDOW_CLOSED}, _K.DECIDED),
+}
+
+
+class ForfeitureCase(models.Model):
+    """A case that may cost a member its licence: notice, right of reply, four-eyes decision."""
+
+    licence = models.ForeignKey(
+        LicenceAgreement, verbose_name=_("licence"), on_delete=models.PROTECT, related_name="cases"
+    )
+    grounds = models.CharField(_("grounds"), max_length=24, choices=Grounds.choices)
+    narrative = models.TextField(_("what happened"))
+    findings = models.ManyToManyField(
+        Finding, verbose_name=_("findings"), blank=True, related_name="cases"
+    )
+    cycles = models.ManyToManyField(
+        ReviewCycle, verbose_name=_("review cycles"), blank=True, related_name="cases"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=_K.OPENED
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    notice_sent_at = models.DateTimeField(_("notice sent at"), null=True, blank=True)
+    response_due_on = models.DateField(_("response due on"), null=True, blank=True)
+    response = models.TextField(_("member's response"), blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices, blank=True)
+    decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
+    suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reinstated_at = models.DateTimeField(_("licence reinstated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("forfeiture case")
+        verbose_name_plural = _("forfeiture cases")
+        ordering = ["-opened_at"]
+        permissions = [("decide_forfeiturecase", _("Can decide forfeiture cases"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CaseStatus.values), name="case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grounds__in=Grounds.values), name="case_grounds_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=_K.DECIDED)
+                | (~models.Q(decision="") & models.Q(decided_by__isnull=False)),
+                name="case_decided_has_decision",
+            ),
+            # Four eyes, down to the database: the one who opened a case never decides it.
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True)
+                | ~models.Q(decided_by=models.F("opened_by")),
+                name="case_decider_is_not_opener",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence.member} · {self.get_grounds_display()}"
+
+    @property
+    def member(self) -> Member:
+        return self.licence.member
+
+
+class CaseResponseDocument(models.Model):
+    case = models.ForeignKey(
+        ForfeitureCase,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="response_documents",
+    )
+    document = models.OneToOneField(
+        "alliance_portal.Document",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("response document")
+        verbose_name_plural = _("response documents")
+
+    def __str__(self) -> str:
+        return str(self.document)

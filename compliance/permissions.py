@@ -1,0 +1,29 @@
+from members.models import Member, Role, User
+from members.permissions import role_in
+
+
+def can_view_compliance(user: User, member: Member) -> bool:
+    return role_in(user, member) is not None
+
+
+def can_prepare_attestation(user: User, member: Member) -> bool:
+    """Signatories and compliance officers answer; viewers only read."""
+    return role_in(user, member) in (Role.SIGNATORY, Role.COMPLIANCE_OFFICER)
+
+
+def can_submit_attestation(user: User, member: Member) -> bool:
+    return role_in(user, member) == Role.SIGNATORY
+
+
+def can_review(user: User) -> bool:
+    return bool(user.is_active and user.is_staff and user.has_perm("compliance.change_reviewcycle"))
+
+
+def can_manage_cases(user: User) -> bool:
+    return bool(
+        user.is_active and user.is_staff and user.has_perm("compliance.change_forfeiturecase")
+    )
+
+
+def can_decide_cases(user: User) -> bool:
+    return bool(user.is_active and user.has_perm("compliance.decide_forfeiturecase"))

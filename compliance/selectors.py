@@ -1,0 +1,147 @@
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from members.models import User
+
+from .models import (
+    Answer,
+    AnswerChoice,
+    AnswerEvidence,
+    CycleStatus,
+    Finding,
+    ForfeitureCase,
+    ReviewCycle,
+)
+
+
+def cycles_visible_to(user: User) -> QuerySet[ReviewCycle]:
+    return ReviewCycle.objects.filter(member__memberships__user=user)
+
+
+def cycle_for_user(user: User, pk: int) -> ReviewCycle:
+    """A cycle with everything the attestation page shows, in a fixed number of queries."""
+    return (
+        cycles_visible_to(user)
+        .select_related("member", "licence__guidelines")
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.select_related("criterion__section").prefetch_related(
+                    Prefetch("evidence", queryset=AnswerEvidence.objects.select_related("document"))
+                ),
+            ),
+            "submissions",
+        )
+        .get(pk=pk)
+    )
+
+
+def answer_for_user(user: User, cycle_pk: int, criterion_pk: int) -> Answer:
+    return (
+        Answer.objects.select_related("cycle__member", "criterion__section")
+        .prefetch_related(
+            Prefetch("evidence", queryset=AnswerEvidence.objects.select_related("document"))
+        )
+        .get(cycle__in=cycles_visible_to(user).filter(pk=cycle_pk), criterion_id=criterion_pk)
+    )
+
+
+def evidence_for_user(user: User, cycle_pk: int, document_pk: str) -> AnswerEvidence:
+    return AnswerEvidence.objects.select_related("document", "answer__cycle").get(
+        answer__cycle__in=cycles_visible_to(user).filter(pk=cycle_pk), document_id=document_pk
+    )
+
+
+def findings_visible_to(user: User) -> QuerySet[Finding]:
+    return Finding.objects.filter(cycle__member__memberships__user=user)
+
+
+def finding_for_user(user: User, pk: int) -> Finding:
+    return (
+        findings_visible_to(user)
+        .select_related("cycle__member", "criterion")
+        .prefetch_related("evidence__document")
+        .get(pk=pk)
+    )
+
+
+def cases_visible_to(user: User) -> QuerySet[ForfeitureCase]:
+    return ForfeitureCase.objects.filter(licence__member__memberships__user=user)
+
+
+def case_for_user(user: User, pk: int) -> ForfeitureCase:
+    return (
+        cases_visible_to(user)
+        .select_related("licence__member", "decided_by")
+        .prefetch_related("response_documents__document", "findings")
+        .get(pk=pk)
+    )
+
+
+def open_cycles_for_dashboard(user: User) -> QuerySet[ReviewCycle]:
+    return cycles_visible_to(user).select_related("member").order_by("-opened_at")[:10]
+
+
+def open_findings_for_dashboard(user: User) -> QuerySet[Finding]:
+    return (
+        findings_visible_to(user)
+        .filter(status__in=["open", "action_submitted"])
+        .select_related("cycle__member", "criterion")
+        .order_by("due_on")
+    )
+
+
+def cases_for_dashboard(user: User) -> QuerySet[ForfeitureCase]:
+    return cases_visible_to(user).select_related("licence__member").order_by("-opened_at")
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    answered: int = 0
+    evidenced: int = 0
+    complete: int = 0
+    missing: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.complete / self.total) if self.total else 0
+
+
+def answer_gaps(answer: Answer) -> list[str]:
+    """What an answer still lacks before the cycle can be submitted, in words."""
+    gaps = []
+    if not answer.answer:
+        gaps.append(_("an answer"))
+    elif answer.answer != AnswerChoice.COMPLIANT and not answer.explanation.strip():
+        gaps.append(_("an explanation"))
+    if answer.answer != AnswerChoice.NOT_APPLICABLE and not answer.evidence.all():
+        gaps.append(_("evidence"))
+    return gaps
+
+
+def cycle_progress(cycle: ReviewCycle) -> Progress:
+    """Answered and evidenced out of the total, and what is missing (uses prefetched rows)."""
+    progress = Progress()
+    for answer in cycle.answers.all():
+        progress.total += 1
+        gaps = answer_gaps(answer)
+        progress.answered += bool(answer.answer)
+        progress.evidenced += answer.answer == AnswerChoice.NOT_APPLICABLE or bool(
+            answer.evidence.all()
+        )
+        if gaps:
+            progress.missing.append((answer.criterion.code, ", ".join(gaps)))
+        else:
+            progress.complete += 1
+    return progress
+
+
+OPEN_CYCLE_STATUSES = [
+    CycleStatus.OPEN,
+    CycleStatus.SUBMITTED,
+    CycleStatus.IN_REVIEW,
+    CycleStatus.CHANGES_REQUESTED,
+]

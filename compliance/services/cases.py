@@ -1,0 +1,281 @@
+"""Forfeiture cases: opened → notice sent → response received | window closed → decided.
+
+The decision is taken by someone with the *decide* permission who did not open the case
+(four eyes, checked here and by a database constraint), and its effect on the licence is
+applied through the licensing services in the same transaction.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance_portal.audit import audit_record
+from alliance_portal.documents import discard_file_on_rollback, document_store
+from licensing import services as licensing
+from licensing.models import LicenceAgreement, LicenceStatus
+from members.models import User
+
+from ..models import (
+    CASE_TRANSITIONS,
+    CaseResponseDocument,
+    CaseStatus,
+    Decision,
+    Finding,
+    ForfeitureCase,
+    Grounds,
+    ReviewCycle,
+)
+from ..permissions import can_decide_cases, can_manage_cases, can_prepare_attestation
+from .common import lock, move, required_text, tell_member, tell_staff
+
+
+def _case_path(case: ForfeitureCase) -> str:
+    return reverse("compliance:case_detail", args=[case.pk])
+
+
+def _require_case_manager(actor: User) -> None:
+    if not can_manage_cases(actor):
+        raise PermissionDenied(_("Only customer policy staff may manage forfeiture cases."))
+
+
+def case_open(
+    *,
+    actor: User,
+    licence: LicenceAgreement,
+    grounds: str,
+    narrative: str,
+    findings: Iterable[Finding] = (),
+    cycles: Iterable[ReviewCycle] = (),
+    request: HttpRequest | None = None,
+) -> ForfeitureCase:
+    _require_case_manager(actor)
+    if grounds not in Grounds.values:
+        raise ValidationError(_("Choose the grounds."))
+    narrative = required_text(narrative, _("Describe what happened."))
+    if licence.status not in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED):
+        raise ValidationError(_("A case is opened on a licence in force."))
+    findings, cycles = list(findings), list(cycles)
+    if any(f.cycle.member_id != licence.member_id for f in findings) or any(
+        c.member_id != licence.member_id for c in cycles
+    ):
+        raise ValidationError(_("Linked findings and cycles must be the same member's."))
+    with transaction.atomic():
+        case = ForfeitureCase.objects.create(
+            licence=licence, grounds=grounds, narrative=narrative, opened_by=actor
+        )
+        case.findings.set(findings)
+        case.cycles.set(cycles)
+        audit_record(
+            actor=actor,
+            action="case.opened",
+            target=case,
+            payload={"grounds": grounds, "licence": licence.number},
+            request=request,
+        )
+    return case
+
+
+def case_send_notice(
+    *, actor: User, case: ForfeitureCase, request: HttpRequest | None = None
+) -> ForfeitureCase:
+    """Tell the member and open its window to respond (setting, default 30 days)."""
+    _require_case_manager(actor)
+    with transaction.atomic():
+        locked = lock(ForfeitureCase, case.pk)
+        locked.status = move(locked, CASE_TRANSITIONS, "send_notice")
+        locked.notice_sent_at = timezone.now()
+        locked.response_due_on = timezone.localdate() + timedelta(
+            days=settings.ALLIANCE_RESPONSE_WINDOW_DAYS
+        )
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="case.notice_sent",
+            target=locked,
+            payload={"response_due_on": locked.response_due_on.isoformat()},
+            request=request,
+        )
+        member = locked.licence.member
+        tell_member(
+            member,
+            "case_notice",
+            _case_path(locked),
+            grounds=locked.grounds,
+            due_on=locked.response_due_on.isoformat(),
+        )
+    return locked
+
+
+def _member_may_respond(actor: User, case: ForfeitureCase) -> None:
+    if not can_prepare_attestation(actor, case.licence.member):
+        raise PermissionDenied(_("Only signatories and compliance officers respond to a notice."))
+
+
+def _within_window(case: ForfeitureCase) -> None:
+    if case.status != CaseStatus.NOTICE_SENT:
+        raise ValidationError(_("The case is not waiting for a response."), code="not_waiting")
+    if case.response_due_on is not None and timezone.localdate() > case.response_due_on:
+        raise ValidationError(_("The response window has closed."), code="window_closed")
+
+
+def case_add_response_document(
+    *,
+    actor: User,
+    case: ForfeitureCase,
+    uploaded_file: UploadedFile,
+    request: HttpRequest | None = None,
+) -> CaseResponseDocument | None:
+    _member_may_respond(actor, case)
+    with discard_file_on_rollback() as keep, transaction.atomic():
+        locked = lock(ForfeitureCase, case.pk)
+        _within_window(locked)
+        document = document_store(actor=actor, uploaded_file=uploaded_file, request=request)
+        keep(document)
+        if document.quarantined:
+            return None
+        attached = CaseResponseDocument.objects.create(case=locked, document=document)
+        audit_record(
+            actor=actor,
+            action="case.document_added",
+            target=locked,
+            payload={"document": str(document.pk)},
+            request=request,
+        )
+    return attached
+
+
+def case_respond(
+    *, actor: User, case: ForfeitureCase, response: str, request: HttpRequest | None = None
+) -> ForfeitureCase:
+    _member_may_respond(actor, case)
+    response = required_text(response, _("Write the company's response."))
+    with transaction.atomic():
+        locked = lock(ForfeitureCase, case.pk)
+        _within_window(locked)
+        locked.status = move(locked, CASE_TRANSITIONS, "respond")
+        locked.response = response[:20000]
+        locked.responded_at = timezone.now()
+        locked.responded_by = actor
+        locked.save()
+        audit_record(actor=actor, action="case.responded", target=locked, request=request)
+        tell_staff(
+            "case_responded",
+            "admin:compliance_forfeiturecase_change",
+            locked.pk,
+            company=locked.licence.member.legal_name,
+        )
+    return locked
+
+
+def case_close_window(
+    *, actor: User | None, case: ForfeitureCase, request: HttpRequest | None = None
+) -> ForfeitureCase:
+    """The member did not respond in time: the case may now be decided."""
+    if actor is not None:
+        _require_case_manager(actor)
+    with transaction.atomic():
+        locked = lock(ForfeitureCase, case.pk)
+        if locked.response_due_on is not None and timezone.localdate() <= locked.response_due_on:
+            raise ValidationError(
+                _("The response window is open until %(date)s.")
+                % {"date": locked.response_due_on.isoformat()},
+                code="window_open",
+            )
+        locked.status = move(locked, CASE_TRANSITIONS, "close_window")
+        locked.save(update_fields=["status"])
+        audit_record(actor=actor, action="case.window_closed", target=locked, request=request)
+    return locked
+
+
+def case_decide(
+    *,
+    actor: User,
+    case: ForfeitureCase,
+    decision: str,
+    reasons: str,
+    suspended_until: date | None = None,
+    request: HttpRequest | None = None,
+) -> ForfeitureCase:
+    """Decide, and apply the effect on the licence in the same transaction.
+
+    Refused unless the actor may decide cases and did not open this one. If applying the
+    effect fails, nothing of the decision remains.
+    """
+    if not can_decide_cases(actor):
+        raise PermissionDenied(_("Only decision makers may decide forfeiture cases."))
+    if decision not in Decision.values:
+        raise ValidationError(_("Choose a decision."))
+    reasons = required_text(reasons, _("Give the reasons for the decision."))
+    with transaction.atomic():
+        locked = (
+            ForfeitureCase.objects.select_for_update(of=("self",))
+            .select_related("licence__member")
+            .get(pk=case.pk)
+        )
+        if locked.opened_by_id == actor.pk:
+            raise PermissionDenied(
+                _("A case is decided by someone other than the person who opened it.")
+            )
+        locked.status = move(locked, CASE_TRANSITIONS, "decide")
+        licence = locked.licence
+        if decision == Decision.SUSPENSION:
+            licensing.licence_suspend(
+                actor=actor, licence=licence, reason=reasons, until=suspended_until, request=request
+            )
+        elif decision == Decision.FORFEITURE:
+            licensing.licence_forfeit(actor=actor, licence=licence, reason=reasons, request=request)
+        locked.decision = decision
+        locked.decision_reasons = reasons
+        locked.suspended_until = suspended_until if decision == Decision.SUSPENSION else None
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="case.decided",
+            target=locked,
+            payload={"decision": decision, "reasons": reasons},
+            request=request,
+        )
+        tell_member(
+            licence.member, "case_decided", _case_path(locked), decision=decision, reasons=reasons
+        )
+    return locked
+
+
+def case_reinstate(
+    *, actor: User, case: ForfeitureCase, reason: str, request: HttpRequest | None = None
+) -> ForfeitureCase:
+    """End a suspension decided in this case: the member has remedied the failure."""
+    if not can_decide_cases(actor):
+        raise PermissionDenied(_("Only decision makers may reinstate a licence."))
+    reason = required_text(reason, _("Say how the failure was remedied."))
+    with transaction.atomic():
+        locked = (
+            ForfeitureCase.objects.select_for_update(of=("self",))
+            .select_related("licence")
+            .get(pk=case.pk)
+        )
+        if locked.decision != Decision.SUSPENSION or locked.reinstated_at is not None:
+            raise ValidationError(_("Only a suspension not yet ended can be lifted."))
+        licensing.licence_reinstate(
+            actor=actor, licence=locked.licence, reason=reason, request=request
+        )
+        locked.reinstated_at = timezone.now()
+        locked.save(update_fields=["reinstated_at"])
+        audit_record(
+            actor=actor,
+            action="case.reinstated",
+            target=locked,
+            payload={"reason": reason},
+            request=request,
+        )
+    return locked

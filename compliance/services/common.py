@@ -1,0 +1,53 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from alliance_portal.emails import absolute_url, email_queue
+from alliance_portal.states import Transition, transition_target
+from members.models import Member, Role, User
+from members.selectors import staff_recipients
+
+
+def move(obj: Any, table: dict[str, Transition], action: str) -> str:
+    return transition_target(table, action, obj.status, current_label=str(obj.get_status_display()))
+
+
+def lock(model: type[models.Model], pk: int) -> Any:
+    return model._default_manager.select_for_update(of=("self",)).get(pk=pk)
+
+
+def tell_member(member: Member, template: str, path: str, **context: Any) -> None:
+    """E-mail the member's signatories and compliance officers, each in their language."""
+    people = User.objects.filter(
+        memberships__member=member,
+        memberships__role__in=[Role.SIGNATORY, Role.COMPLIANCE_OFFICER],
+        is_active=True,
+    ).distinct()
+    for user in people:
+        email_queue(
+            to=user.email,
+            template=template,
+            language=user.language,
+            context={"company": member.legal_name, "url": absolute_url(path), **context},
+        )
+
+
+def tell_staff(template: str, admin_url_name: str, pk: int, **context: Any) -> None:
+    url = absolute_url(reverse(admin_url_name, args=[pk]))
+    for user in staff_recipients():
+        email_queue(
+            to=user.email,
+            template=template,
+            language=user.language,
+            context={"url": url, **context},
+        )
+
+
+def required_text(value: str, message: str) -> str:
+    """The stripped value, or a ValidationError with `message` (already translated)."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(message, code="required")
+    return value

@@ -1,0 +1,392 @@
+"""Review cycles: open → submitted → in review → accepted | changes requested (→ submitted
+again) | rejected. Members answer while a cycle is open or changes were requested; after a
+submission the answers are frozen, and every round is kept as a Submission."""
+
+import json
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance_portal.audit import audit_record, client_ip
+from alliance_portal.documents import discard_file_on_rollback, document_store
+from licensing.agreement import sha256_text
+from licensing.models import Criterion, LicenceStatus
+from members.models import Member, User
+
+from ..models import (
+    CYCLE_TRANSITIONS,
+    Answer,
+    AnswerChoice,
+    AnswerEvidence,
+    CycleKind,
+    Grade,
+    ReviewCycle,
+    Submission,
+)
+from ..permissions import can_prepare_attestation, can_review, can_submit_attestation
+from ..selectors import OPEN_CYCLE_STATUSES, answer_gaps
+from .common import lock, move, required_text, tell_member, tell_staff
+
+
+def next_review_due(member: Member, after: date | None = None) -> date:
+    """The next periodic review falls due by the member's risk rating (high 6, medium 12,
+    low 24 months, by settings)."""
+    months = settings.ALLIANCE_REVIEW_INTERVAL_MONTHS[member.risk_rating]
+    return (after or timezone.localdate()) + relativedelta(months=months)
+
+
+def _require_reviewer(actor: User) -> None:
+    if not can_review(actor):
+        raise PermissionDenied(_("Only customer policy staff may review attestations."))
+
+
+def _cycle_path(cycle: ReviewCycle) -> str:
+    return reverse("compliance:cycle_detail", args=[cycle.pk])
+
+
+def cycle_open(
+    *,
+    actor: User | None,
+    member: Member,
+    kind: str,
+    due_on: date | None = None,
+    request: HttpRequest | None = None,
+) -> ReviewCycle:
+    """Open a cycle on the member's licence in force, with an empty answer per criterion.
+
+    ``actor=None`` is the portal itself (the periodic job); staff open ad hoc cycles.
+    """
+    if actor is not None:
+        _require_reviewer(actor)
+    if kind not in CycleKind.values:
+        raise ValidationError(_("Choose the kind of review."))
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        licence = locked.licences.filter(
+            status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]
+        ).first()
+        if licence is None:
+            raise ValidationError(_("The member has no licence in force to review."))
+        if locked.review_cycles.filter(status__in=OPEN_CYCLE_STATUSES).exists():
+            raise ValidationError(_("The member already has a review cycle under way."))
+        due = due_on or timezone.localdate() + relativedelta(
+            days=settings.ALLIANCE_CYCLE_ANSWER_DAYS
+        )
+        if due <= timezone.localdate():
+            raise ValidationError(_("The due date must be in the future."))
+        cycle = ReviewCycle.objects.create(
+            member=locked, licence=licence, kind=kind, due_on=due, opened_by=actor
+        )
+        criteria = Criterion.objects.filter(section__version=licence.guidelines_id)
+        Answer.objects.bulk_create(Answer(cycle=cycle, criterion=c) for c in criteria)
+        audit_record(
+            actor=actor,
+            action="cycle.opened",
+            target=cycle,
+            payload={"kind": kind, "due_on": due.isoformat()},
+            request=request,
+        )
+        tell_member(locked, "cycle_opened", _cycle_path(cycle), due_on=due.isoformat())
+    return cycle
+
+
+def _answerable(actor: User, cycle: ReviewCycle) -> ReviewCycle:
+    locked = lock(ReviewCycle, cycle.pk)
+    if not can_prepare_attestation(actor, cycle.member):
+        raise PermissionDenied(_("Only signatories and compliance officers answer attestations."))
+    if not locked.is_answerable:
+        raise ValidationError(
+            _("The answers can no longer be changed: the attestation is “%(status)s”.")
+            % {"status": locked.get_status_display()},
+            code="frozen",
+        )
+    return locked
+
+
+def answer_save(
+    *,
+    actor: User,
+    cycle: ReviewCycle,
+    criterion: Criterion,
+    answer: str,
+    explanation: str,
+    request: HttpRequest | None = None,
+) -> Answer:
+    """Save one answer as the member works (the page saves as you go)."""
+    if answer and answer not in AnswerChoice.values:
+        raise ValidationError(_("Choose one of the answers."))
+    with transaction.atomic():
+        _answerable(actor, cycle)
+        row = Answer.objects.select_for_update().get(cycle=cycle, criterion=criterion)
+        row.answer = answer
+        row.explanation = explanation.strip()[:5000]
+        row.updated_at = timezone.now()
+        row.updated_by = actor
+        row.save(update_fields=["answer", "explanation", "updated_at", "updated_by"])
+        audit_record(
+            actor=actor,
+            action="cycle.answer_saved",
+            target=cycle,
+            payload={"criterion": criterion.code, "answer": answer},
+            request=request,
+        )
+    return row
+
+
+def evidence_add(
+    *,
+    actor: User,
+    cycle: ReviewCycle,
+    criterion: Criterion,
+    uploaded_file: UploadedFile,
+    request: HttpRequest | None = None,
+) -> AnswerEvidence | None:
+    """Add a document to an answer; None when the file was quarantined."""
+    with discard_file_on_rollback() as keep, transaction.atomic():
+        _answerable(actor, cycle)
+        row = Answer.objects.get(cycle=cycle, criterion=criterion)
+        document = document_store(actor=actor, uploaded_file=uploaded_file, request=request)
+        keep(document)
+        if document.quarantined:
+            return None
+        evidence = AnswerEvidence.objects.create(answer=row, document=document)
+        audit_record(
+            actor=actor,
+            action="cycle.evidence_added",
+            target=cycle,
+            payload={"criterion": criterion.code, "document": str(document.pk)},
+            request=request,
+        )
+    return evidence
+
+
+def evidence_remove(
+    *, actor: User, evidence: AnswerEvidence, request: HttpRequest | None = None
+) -> None:
+    with transaction.atomic():
+        cycle = _answerable(actor, evidence.answer.cycle)
+        evidence.delete()
+        audit_record(
+            actor=actor,
+            action="cycle.evidence_removed",
+            target=cycle,
+            payload={"document": str(evidence.document_id)},
+            request=request,
+        )
+
+
+def declaration_text(cycle: ReviewCycle, typed_name: str) -> str:
+    return _(
+        "I, %(name)s, a signatory of %(company)s, declare that the answers and evidence in this "
+        "attestation to the ALROSA ALLIANCE Guidelines are true and complete to the best of my "
+        "knowledge, and that the company will tell ALROSA of any change that affects them."
+    ) % {"name": typed_name, "company": cycle.member.legal_name}
+
+
+def _answers_snapshot(cycle: ReviewCycle) -> list[dict[str, Any]]:
+    answers = (
+        Answer.objects.filter(cycle=cycle)
+        .select_related("criterion")
+        .prefetch_related("evidence__document")
+    )
+    return [
+        {
+            "criterion": a.criterion.code,
+            "answer": a.answer,
+            "explanation": a.explanation,
+            "evidence": [
+                {"document": str(e.document_id), "sha256": e.document.sha256}
+                for e in a.evidence.all()
+            ],
+        }
+        for a in answers
+    ]
+
+
+def cycle_submit(
+    *,
+    actor: User,
+    cycle: ReviewCycle,
+    typed_name: str,
+    declared: bool,
+    request: HttpRequest | None = None,
+) -> Submission:
+    """A signatory submits with a declaration recorded like a signature; answers freeze."""
+    typed_name = required_text(typed_name, _("Type your full name."))
+    if not declared:
+        raise ValidationError(_("Confirm the declaration to submit."), code="declaration")
+    with transaction.atomic():
+        locked = lock(ReviewCycle, cycle.pk)
+        if not can_submit_attestation(actor, cycle.member):
+            raise PermissionDenied(_("Only a signatory of the company may submit the attestation."))
+        locked.status = move(locked, CYCLE_TRANSITIONS, "submit")
+        answers = (
+            Answer.objects.filter(cycle=locked)
+            .select_related("criterion")
+            .prefetch_related("evidence")
+        )
+        missing = [
+            _("%(code)s needs %(what)s.") % {"code": a.criterion.code, "what": ", ".join(gaps)}
+            for a in answers
+            if (gaps := answer_gaps(a))
+        ]
+        if missing:
+            raise ValidationError(missing, code="incomplete")
+        snapshot = _answers_snapshot(locked)
+        statement = declaration_text(locked, typed_name)
+        submission = Submission.objects.create(
+            cycle=locked,
+            round=locked.round,
+            signatory=actor,
+            typed_name=typed_name[:200],
+            statement=statement,
+            statement_sha256=sha256_text(statement),
+            answers=snapshot,
+            answers_sha256=sha256_text(json.dumps(snapshot, sort_keys=True, ensure_ascii=False)),
+            submitted_at=timezone.now(),
+            ip=client_ip(request),
+            user_agent=(request.headers.get("User-Agent", "") if request else "")[:500],
+        )
+        locked.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="cycle.submitted",
+            target=locked,
+            payload={"round": locked.round, "answers_sha256": submission.answers_sha256},
+            request=request,
+        )
+        tell_staff(
+            "cycle_submitted",
+            "admin:compliance_reviewcycle_change",
+            locked.pk,
+            company=locked.member.legal_name,
+        )
+    return submission
+
+
+def cycle_start_review(
+    *, actor: User, cycle: ReviewCycle, request: HttpRequest | None = None
+) -> ReviewCycle:
+    _require_reviewer(actor)
+    with transaction.atomic():
+        locked = lock(ReviewCycle, cycle.pk)
+        locked.status = move(locked, CYCLE_TRANSITIONS, "start_review")
+        locked.save(update_fields=["status"])
+        audit_record(actor=actor, action="cycle.review_started", target=locked, request=request)
+    return locked
+
+
+def _close_round(locked: ReviewCycle, result: str, note: str) -> None:
+    Submission.objects.filter(cycle=locked, round=locked.round).update(
+        review_result=result, review_note=note, reviewed_at=timezone.now()
+    )
+
+
+def _decide(
+    *,
+    actor: User,
+    cycle: ReviewCycle,
+    action: str,
+    grade: str,
+    note: str,
+    request: HttpRequest | None,
+) -> ReviewCycle:
+    _require_reviewer(actor)
+    if grade not in Grade.values:
+        raise ValidationError(_("Grade the outcome."), code="grade")
+    with transaction.atomic():
+        locked = lock(ReviewCycle, cycle.pk)
+        locked.status = move(locked, CYCLE_TRANSITIONS, action)
+        locked.outcome = grade
+        locked.decision_note = note.strip()
+        locked.decided_at = timezone.now()
+        locked.decided_by = actor
+        locked.save()
+        _close_round(locked, action, locked.decision_note)
+        audit_record(
+            actor=actor,
+            action={"accept": "cycle.accepted", "reject": "cycle.rejected"}[action],
+            target=locked,
+            payload={"outcome": grade, "note": locked.decision_note},
+            request=request,
+        )
+        tell_member(
+            locked.member, "cycle_decided", _cycle_path(locked), status=locked.status, outcome=grade
+        )
+    return locked
+
+
+def cycle_accept(
+    *,
+    actor: User,
+    cycle: ReviewCycle,
+    grade: str,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> ReviewCycle:
+    return _decide(
+        actor=actor, cycle=cycle, action="accept", grade=grade, note=note, request=request
+    )
+
+
+def cycle_reject(
+    *, actor: User, cycle: ReviewCycle, grade: str, note: str, request: HttpRequest | None = None
+) -> ReviewCycle:
+    required_text(note, _("Say why the attestation is rejected."))
+    return _decide(
+        actor=actor, cycle=cycle, action="reject", grade=grade, note=note, request=request
+    )
+
+
+def cycle_request_changes(
+    *, actor: User, cycle: ReviewCycle, note: str, request: HttpRequest | None = None
+) -> ReviewCycle:
+    """Send the attestation back: the member edits and resubmits as the next round."""
+    _require_reviewer(actor)
+    note = required_text(note, _("Say what must change."))
+    with transaction.atomic():
+        locked = lock(ReviewCycle, cycle.pk)
+        locked.status = move(locked, CYCLE_TRANSITIONS, "request_changes")
+        _close_round(locked, "request_changes", note)
+        locked.round += 1
+        locked.decision_note = note
+        locked.save(update_fields=["status", "round", "decision_note"])
+        audit_record(
+            actor=actor,
+            action="cycle.changes_requested",
+            target=locked,
+            payload={"note": note, "next_round": locked.round},
+            request=request,
+        )
+        tell_member(locked.member, "cycle_changes_requested", _cycle_path(locked), note=note)
+    return locked
+
+
+def answer_note(
+    *, actor: User, answer: Answer, note: str, request: HttpRequest | None = None
+) -> Answer:
+    """The reviewer's note on one criterion."""
+    _require_reviewer(actor)
+    with transaction.atomic():
+        row = Answer.objects.select_for_update().get(pk=answer.pk)
+        if row.reviewer_note == note.strip():
+            return row
+        row.reviewer_note = note.strip()
+        row.save(update_fields=["reviewer_note"])
+        audit_record(
+            actor=actor,
+            action="cycle.reviewer_note",
+            target=row.cycle,
+            payload={"criterion_id": row.criterion_id, "note": row.reviewer_note},
+            request=request,
+        )
+    return row
