@@ -9,10 +9,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
-from django.contrib.admin.utils import unquote
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -74,6 +74,9 @@ class WorkflowAdminMixin:
                 self.perform(request, obj, action, form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error.messages)
+            except PermissionDenied as error:
+                # Said on the form, not as a bare 403: the rule (four eyes, a role) is the answer.
+                form.add_error(None, str(error) or gettext("You may not do this."))
             else:
                 messages.success(request, gettext("Done: %(action)s.") % {"action": label})
                 return redirect(change_url)

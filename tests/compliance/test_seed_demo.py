@@ -15,6 +15,7 @@ DEMO_LOGINS = [
     "member@example.com",
     "officer@example.com",
     "applicant@example.com",
+    "member2@example.com",
 ]
 
 
@@ -27,8 +28,9 @@ def test_refuses_to_run_with_debug_off():
 
 @pytest.mark.django_db
 @override_settings(DEBUG=True)
-def test_creates_the_demo_users_and_is_idempotent(client):
-    call_command("seed_demo")
+def test_creates_the_demo_users_and_is_idempotent(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
     snapshot = list(User.objects.order_by("email").values_list("email", "is_staff"))
     events = AuditEvent.objects.count()
     call_command("seed_demo")
@@ -50,7 +52,20 @@ def test_creates_the_demo_users_and_is_idempotent(client):
     pending = Application.objects.get(applicant__email="applicant@example.com")
     assert pending.status == ApplicationStatus.UNDER_REVIEW
     assert pending.documents.count() == 4
-    assert Member.objects.count() == 1 and Application.objects.count() == 2
+    assert Member.objects.count() == 2 and Application.objects.count() == 3
+
+    from compliance.models import CaseStatus, FindingStatus, ForfeitureCase
+    from licensing.models import LicenceStatus
+
+    licence = demo.licences.get()
+    assert licence.status == LicenceStatus.ACTIVE and licence.signed_pdf is not None
+    statuses = sorted(demo.review_cycles.values_list("status", flat=True))
+    assert statuses == ["accepted", "open"]
+    assert demo.review_cycles.get(status="accepted").findings.get().status == FindingStatus.OPEN
+    case = ForfeitureCase.objects.get()
+    assert case.licence.member.legal_name == "Northern Lights Trading FZE"
+    assert case.status == CaseStatus.RESPONSE_RECEIVED
+    assert case.opened_by.email == "staff@example.com"  # so the decider may decide it
 
     for email in DEMO_LOGINS:
         client.logout()

@@ -4,6 +4,7 @@ It lives in the top app (compliance) because it seeds every app below it, throug
 services. Idempotent: running it twice leaves the same data.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,10 +13,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import RequestFactory
 from django.test.utils import override_settings
+from django.utils import timezone
 from django.utils.html import escape
 
 from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
+from compliance import services as compliance
+from compliance.models import AnswerChoice, CycleKind, Grade, Grounds, Severity
 from licensing import services as licensing
 from licensing.agreement import agreement_text, sha256_text
 from licensing.signing import consents
@@ -41,6 +45,7 @@ DEMO_USERS: list[dict[str, Any]] = [
     {"email": "member@example.com", "full_name": "Mikhail Member"},
     {"email": "officer@example.com", "full_name": "Olga Officer"},
     {"email": "applicant@example.com", "full_name": "Pavel Applicant"},
+    {"email": "member2@example.com", "full_name": "Nadia Member"},
 ]
 
 DEMO_MEMBER = {
@@ -51,6 +56,21 @@ DEMO_MEMBER = {
     "website": "https://demo-diamonds.example.com",
     "kp_registration": "KP-BE-0042",
     "contract_reference": "LTC-2026-017",
+    "is_long_term_client": True,
+    "trades_only_kp_certified": True,
+    "free_of_sanctions": True,
+    "accepts_guidelines": True,
+    "public_listing_consent": True,
+}
+
+SECOND_MEMBER = {
+    "legal_name": "Northern Lights Trading FZE",
+    "registration_number": "NLT-4455",
+    "country": "AE",
+    "address": "Gold and Diamond Park, Sheikh Zayed Road\nDubai",
+    "website": "",
+    "kp_registration": "KP-AE-0777",
+    "contract_reference": "LTC-2025-008",
     "is_long_term_client": True,
     "trades_only_kp_certified": True,
     "free_of_sanctions": True,
@@ -113,6 +133,80 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
+    def _seed_compliance(self, users: dict[str, User], demo: Member) -> None:
+        staff = users["staff@example.com"]
+        signatory = users["member@example.com"]
+        if not demo.review_cycles.exists():
+            # A past review, accepted, with one finding still open.
+            past = compliance.cycle_open(actor=staff, member=demo, kind=CycleKind.INITIAL)
+            for answer in past.answers.select_related("criterion"):
+                compliance.answer_save(
+                    actor=signatory,
+                    cycle=past,
+                    criterion=answer.criterion,
+                    answer=AnswerChoice.COMPLIANT,
+                    explanation="",
+                )
+                compliance.evidence_add(
+                    actor=signatory,
+                    cycle=past,
+                    criterion=answer.criterion,
+                    uploaded_file=_sample_pdf(f"Evidence {answer.criterion.code}", demo.legal_name),
+                )
+            compliance.cycle_submit(
+                actor=signatory, cycle=past, typed_name="Mikhail Member", declared=True
+            )
+            compliance.cycle_start_review(actor=staff, cycle=past)
+            compliance.finding_raise(
+                actor=staff,
+                cycle=past,
+                criterion=past.answers.get(criterion__code="2.4").criterion,
+                severity=Severity.MINOR,
+                description="The supply chain risk assessment does not cover polished suppliers.",
+                corrective_action="Extend the assessment to polished suppliers and send it.",
+                due_on=timezone.localdate() + timedelta(days=60),
+            )
+            compliance.cycle_accept(
+                actor=staff,
+                cycle=past,
+                grade=Grade.IMPROVEMENT,
+                note="Good evidence overall; see the open finding on 2.4.",
+            )
+            # This year's review, half answered by the compliance officer.
+            current = compliance.cycle_open(actor=staff, member=demo, kind=CycleKind.PERIODIC)
+            for answer in current.answers.select_related("criterion")[:5]:
+                compliance.answer_save(
+                    actor=users["officer@example.com"],
+                    cycle=current,
+                    criterion=answer.criterion,
+                    answer=AnswerChoice.COMPLIANT,
+                    explanation="",
+                )
+
+        second = Member.objects.filter(legal_name=SECOND_MEMBER["legal_name"]).first()
+        if second is None:
+            application = _prepared_application(users["member2@example.com"], SECOND_MEMBER)
+            members.application_start_review(actor=staff, application=application)
+            second = members.application_approve(
+                actor=staff, application=application, risk_rating="high"
+            )
+            self._sign_licence(staff, users["member2@example.com"], second)
+        licence = second.licences.get()
+        if not licence.cases.exists():
+            case = compliance.case_open(
+                actor=staff,
+                licence=licence,
+                grounds=Grounds.FAILURE_TO_ATTEST,
+                narrative="No attestation was received for the annual review, despite reminders.",
+            )
+            compliance.case_send_notice(actor=staff, case=case)
+            compliance.case_respond(
+                actor=users["member2@example.com"],
+                case=case,
+                response="Our compliance officer left in spring; the attestation will follow "
+                "within two weeks. We ask for a warning rather than a suspension.",
+            )
+
     @staticmethod
     def _sign_licence(staff: User, signatory: User, member: Member) -> None:
         licence = licensing.licence_create_and_issue(actor=staff, member=member)
@@ -151,6 +245,8 @@ class Command(BaseCommand):
         demo = Member.objects.get(legal_name=DEMO_MEMBER["legal_name"])
         if not demo.licences.exists():
             self._sign_licence(staff, users["member@example.com"], demo)
+
+        self._seed_compliance(users, demo)
 
         applicant = users["applicant@example.com"]
         if not Application.objects.filter(applicant=applicant).exists():

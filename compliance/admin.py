@@ -1,0 +1,465 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from alliance_portal.admin_workflow import WorkflowAdminMixin
+from alliance_portal.documents import document_response
+from members.models import User
+
+from . import services
+from .models import (
+    CASE_TRANSITIONS,
+    CYCLE_TRANSITIONS,
+    FINDING_TRANSITIONS,
+    Answer,
+    AnswerEvidence,
+    Decision,
+    Finding,
+    ForfeitureCase,
+    Grade,
+    ReviewCycle,
+    Submission,
+)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note to the member"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class GradeForm(forms.Form):
+    grade = forms.ChoiceField(label=_("Outcome"), choices=Grade.choices)
+    note = forms.CharField(
+        label=_("Note to the member"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+
+class RejectForm(GradeForm):
+    note = forms.CharField(label=_("Why it is rejected"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class AnswerInline(admin.StackedInline):
+    model = Answer
+    extra = 0
+    can_delete = False
+    fields = ["criterion", "answer", "explanation", "evidence_links", "reviewer_note"]
+    readonly_fields = ["criterion", "answer", "explanation", "evidence_links"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Answer]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("criterion__section", "cycle")
+            .prefetch_related("evidence__document")
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("evidence"))
+    def evidence_links(self, answer: Answer) -> str:
+        items = list(answer.evidence.all())
+        if not items:
+            return "—"
+        return format_html_join(
+            format_html("<br>"),
+            '<a href="{}">{}</a> ({})',
+            (
+                (
+                    reverse(
+                        "admin:compliance_reviewcycle_evidence",
+                        args=[answer.cycle_id, e.document_id],
+                    ),
+                    e.document.original_name,
+                    e.document.get_scan_status_display(),
+                )
+                for e in items
+            ),
+        )
+
+
+class SubmissionInline(admin.TabularInline):
+    model = Submission
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "round",
+        "typed_name",
+        "signatory",
+        "submitted_at",
+        "ip",
+        "answers_sha256",
+        "review_result",
+        "review_note",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        return super().get_queryset(request).select_related("signatory", "cycle__member")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class FindingInline(admin.TabularInline):
+    model = Finding
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("link", "severity", "status", "due_on")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Finding]:
+        return super().get_queryset(request).select_related("criterion")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("finding"))
+    def link(self, finding: Finding) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:compliance_finding_change", args=[finding.pk]),
+            finding,
+        )
+
+
+class NewCycleForm(forms.ModelForm):
+    class Meta:
+        model = ReviewCycle
+        fields = ["member", "kind", "due_on"]
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
+
+
+@admin.register(ReviewCycle)
+class ReviewCycleAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    transitions = CYCLE_TRANSITIONS
+    workflow_actions = {
+        "start_review": (_("Start review"), None),
+        "accept": (_("Accept"), GradeForm),
+        "request_changes": (_("Request changes"), NoteForm),
+        "reject": (_("Reject"), RejectForm),
+    }
+    list_display = ["member", "kind", "status", "due_on", "round", "outcome"]
+    list_filter = ["status", "kind", "outcome", "due_on"]
+    search_fields = ["member__legal_name"]
+    list_select_related = ["member"]
+    show_full_result_count = False
+    inlines = [AnswerInline, SubmissionInline, FindingInline]
+    readonly_fields = (
+        "member",
+        "licence",
+        "kind",
+        "status",
+        "due_on",
+        "round",
+        "outcome",
+        "decision_note",
+        "opened_at",
+        "opened_by",
+        "decided_at",
+        "decided_by",
+    )
+    fields = readonly_fields
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = NewCycleForm
+            kwargs["fields"] = NewCycleForm.Meta.fields
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return NewCycleForm.Meta.fields if obj is None else self.fields
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        return [] if obj is None else self.inlines
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ReviewCycle, form: Any, change: bool) -> None:
+        if not change:
+            opened = services.cycle_open(
+                actor=request.user,  # type: ignore[arg-type]
+                member=obj.member,
+                kind=obj.kind,
+                due_on=obj.due_on,
+                request=request,
+            )
+            obj.pk = opened.pk
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Only the reviewer's notes are editable here; each goes through the service.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            if "reviewer_note" in getattr(inline_form, "changed_data", []):
+                services.answer_note(
+                    actor=request.user,  # type: ignore[arg-type]
+                    answer=inline_form.instance,
+                    note=inline_form.cleaned_data["reviewer_note"],
+                    request=request,
+                )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:pk>/evidence/<uuid:document_id>/",
+                self.admin_site.admin_view(self.evidence_view),
+                name="compliance_reviewcycle_evidence",
+            ),
+            *super().get_urls(),
+        ]
+
+    def evidence_view(self, request: HttpRequest, pk: int, document_id: str) -> Any:
+        evidence = (
+            AnswerEvidence.objects.select_related("document", "answer__cycle")
+            .filter(answer__cycle_id=pk, document_id=document_id)
+            .first()
+        )
+        if evidence is None:
+            raise Http404
+        if not self.has_view_permission(request, evidence.answer.cycle):
+            raise PermissionDenied
+        return document_response(request, evidence.document, actor=request.user)
+
+    def perform(
+        self, request: HttpRequest, obj: ReviewCycle, action: str, data: dict[str, Any]
+    ) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        if action == "start_review":
+            services.cycle_start_review(actor=actor, cycle=obj, request=request)
+        elif action == "accept":
+            services.cycle_accept(
+                actor=actor, cycle=obj, grade=data["grade"], note=data["note"], request=request
+            )
+        elif action == "request_changes":
+            services.cycle_request_changes(
+                actor=actor, cycle=obj, note=data["note"], request=request
+            )
+        elif action == "reject":
+            services.cycle_reject(
+                actor=actor, cycle=obj, grade=data["grade"], note=data["note"], request=request
+            )
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = ["cycle", "criterion", "severity", "description", "corrective_action", "due_on"]
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
+
+
+@admin.register(Finding)
+class FindingAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    transitions = FINDING_TRANSITIONS
+    workflow_actions = {
+        "close": (_("Close"), None),
+        "reopen": (_("Ask for more"), NoteForm),
+        "escalate": (_("Escalate"), NoteForm),
+    }
+    list_display = ["__str__", "member", "severity", "status", "due_on"]
+    list_filter = ["status", "severity", "due_on"]
+    search_fields = ["cycle__member__legal_name", "description"]
+    list_select_related = ["cycle__member", "criterion"]
+    show_full_result_count = False
+    readonly_fields = (
+        "cycle",
+        "criterion",
+        "severity",
+        "description",
+        "corrective_action",
+        "due_on",
+        "status",
+        "raised_by",
+        "raised_at",
+        "action_taken",
+        "action_submitted_at",
+        "action_submitted_by",
+        "evidence_links",
+        "resolution_note",
+        "resolved_at",
+    )
+
+    @admin.display(description=_("member"))
+    def member(self, finding: Finding) -> str:
+        return str(finding.cycle.member)
+
+    @admin.display(description=_("evidence"))
+    def evidence_links(self, finding: Finding) -> str:
+        return (
+            ", ".join(str(e.document) for e in finding.evidence.select_related("document")) or "—"
+        )
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = FindingForm
+            kwargs["fields"] = FindingForm.Meta.fields
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return FindingForm.Meta.fields if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Finding, form: Any, change: bool) -> None:
+        if not change:
+            raised = services.finding_raise(
+                actor=request.user,  # type: ignore[arg-type]
+                cycle=obj.cycle,
+                criterion=obj.criterion,
+                severity=obj.severity,
+                description=obj.description,
+                corrective_action=obj.corrective_action,
+                due_on=obj.due_on,
+                request=request,
+            )
+            obj.pk = raised.pk
+
+    def perform(
+        self, request: HttpRequest, obj: Finding, action: str, data: dict[str, Any]
+    ) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        if action == "close":
+            services.finding_close(actor=actor, finding=obj, request=request)
+        elif action == "reopen":
+            services.finding_reopen(actor=actor, finding=obj, note=data["note"], request=request)
+        elif action == "escalate":
+            services.finding_escalate(actor=actor, finding=obj, note=data["note"], request=request)
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 5}))
+    suspended_until = forms.DateField(
+        label=_("For a suspension: until (leave empty: until the failure is remedied)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class ReinstateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("How the failure was remedied"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class NewCaseForm(forms.ModelForm):
+    class Meta:
+        model = ForfeitureCase
+        fields = ["licence", "grounds", "narrative", "findings", "cycles"]
+
+
+@admin.register(ForfeitureCase)
+class ForfeitureCaseAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    transitions = CASE_TRANSITIONS
+    workflow_actions = {
+        "send_notice": (_("Send notice"), None),
+        "close_window": (_("Close the response window"), None),
+        "decide": (_("Decide"), DecideForm),
+        "reinstate": (_("Lift the suspension"), ReinstateForm),
+    }
+    list_display = ["__str__", "status", "opened_by", "opened_at", "response_due_on", "decision"]
+    list_filter = ["status", "grounds", "decision"]
+    search_fields = ["licence__member__legal_name", "licence__number"]
+    list_select_related = ["licence__member", "opened_by"]
+    show_full_result_count = False
+    readonly_fields = (
+        "licence",
+        "grounds",
+        "narrative",
+        "linked",
+        "status",
+        "opened_by",
+        "opened_at",
+        "notice_sent_at",
+        "response_due_on",
+        "response",
+        "responded_at",
+        "responded_by",
+        "decision",
+        "decision_reasons",
+        "suspended_until",
+        "decided_by",
+        "decided_at",
+        "reinstated_at",
+    )
+
+    @admin.display(description=_("findings and cycles"))
+    def linked(self, case: ForfeitureCase) -> str:
+        parts = [str(f) for f in case.findings.all()] + [str(c) for c in case.cycles.all()]
+        return "; ".join(parts) or "—"
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = NewCaseForm
+            kwargs["fields"] = NewCaseForm.Meta.fields
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return NewCaseForm.Meta.fields if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: ForfeitureCase, form: Any, change: bool
+    ) -> None:
+        if not change:
+            case = services.case_open(
+                actor=request.user,  # type: ignore[arg-type]
+                licence=obj.licence,
+                grounds=obj.grounds,
+                narrative=obj.narrative,
+                findings=form.cleaned_data["findings"],
+                cycles=form.cleaned_data["cycles"],
+                request=request,
+            )
+            obj.pk = case.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None  # the links were set by the service
+
+    def perform(
+        self, request: HttpRequest, obj: ForfeitureCase, action: str, data: dict[str, Any]
+    ) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        if action == "send_notice":
+            services.case_send_notice(actor=actor, case=obj, request=request)
+        elif action == "close_window":
+            services.case_close_window(actor=actor, case=obj, request=request)
+        elif action == "decide":
+            services.case_decide(
+                actor=actor,
+                case=obj,
+                decision=data["decision"],
+                reasons=data["reasons"],
+                suspended_until=data.get("suspended_until"),
+                request=request,
+            )
+        elif action == "reinstate":
+            services.case_reinstate(actor=actor, case=obj, reason=data["reason"], request=request)

@@ -1,0 +1,209 @@
+"""Forfeiture cases: right of reply, four eyes, and the decision's effect on the licence."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connections, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from alliance_portal.states import IllegalTransition
+from compliance import services
+from compliance.models import CASE_TRANSITIONS, CaseStatus, ForfeitureCase
+from licensing.models import LicenceAgreement, LicenceStatus
+from tests.factories import MemberFactory, UserFactory, decider, licence_in, signatory_of
+
+K = CaseStatus
+
+
+def open_case(staff, licence=None, status=None):
+    licence = licence or licence_in("active", member=MemberFactory(public_listing_consent=True))
+    from members.models import Membership, Role
+
+    if not licence.member.memberships.filter(role=Role.SIGNATORY).exists():
+        Membership.objects.create(member=licence.member, user=UserFactory(), role=Role.SIGNATORY)
+    case = services.case_open(
+        actor=staff, licence=licence, grounds="non_compliance", narrative="Findings left open."
+    )
+    if status is not None:
+        ForfeitureCase.objects.filter(pk=case.pk).update(
+            status=status, response_due_on=timezone.localdate() + timedelta(days=30)
+        )
+        case.refresh_from_db()
+    return case
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [s for s in K.values if s != K.DECIDED])
+@pytest.mark.parametrize("action", list(CASE_TRANSITIONS))
+def test_case_transitions_from_every_state(action, status, staff_user):
+    case = open_case(staff_user, status=status)
+    judge = decider()
+    if action == "close_window":
+        ForfeitureCase.objects.filter(pk=case.pk).update(
+            response_due_on=timezone.localdate() - timedelta(days=1)
+        )
+        case.refresh_from_db()
+    calls = {
+        "send_notice": lambda: services.case_send_notice(actor=staff_user, case=case),
+        "respond": lambda: services.case_respond(
+            actor=signatory_of(case.licence.member), case=case, response="We disagree."
+        ),
+        "close_window": lambda: services.case_close_window(actor=staff_user, case=case),
+        "decide": lambda: services.case_decide(
+            actor=judge, case=case, decision="warning", reasons="A first warning."
+        ),
+    }
+    transition = CASE_TRANSITIONS[action]
+    if status in transition.sources:
+        calls[action]()
+        case.refresh_from_db()
+        assert case.status == transition.target
+    else:
+        with pytest.raises((IllegalTransition, ValidationError)):
+            calls[action]()
+        case.refresh_from_db()
+        assert case.status == status
+
+
+@pytest.mark.django_db
+class TestFourEyes:
+    def test_the_opener_cannot_decide_even_through_the_service(self):
+        opener = decider()  # holds the permission, yet opened the case
+        case = open_case(opener, status=K.RESPONSE_RECEIVED)
+        with pytest.raises(PermissionDenied, match="other than the person who opened"):
+            services.case_decide(actor=opener, case=case, decision="forfeiture", reasons="x")
+        case.refresh_from_db()
+        assert case.status == K.RESPONSE_RECEIVED
+        assert case.licence.status == LicenceStatus.ACTIVE
+
+    def test_the_database_refuses_it_too(self, staff_user):
+        case = open_case(staff_user, status=K.RESPONSE_RECEIVED)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ForfeitureCase.objects.filter(pk=case.pk).update(
+                status=K.DECIDED, decision="warning", decided_by=staff_user
+            )
+
+    def test_staff_without_the_permission_cannot_decide(self, staff_user):
+        case = open_case(staff_user, status=K.RESPONSE_RECEIVED)
+        with pytest.raises(PermissionDenied):
+            services.case_decide(
+                actor=UserFactory(staff=True), case=case, decision="warning", reasons="x"
+            )
+
+
+@pytest.mark.django_db
+class TestDecisionEffects:
+    def test_forfeiture_forfeits_the_licence_and_removes_it_from_the_register(
+        self, client, staff_user
+    ):
+        case = open_case(staff_user, status=K.RESPONSE_RECEIVED)
+        register = reverse("public:register_json")
+        assert client.get(register).json()["count"] == 1
+        services.case_decide(
+            actor=decider(), case=case, decision="forfeiture", reasons="Material breach of 2.2."
+        )
+        licence = LicenceAgreement.objects.get(pk=case.licence_id)
+        assert licence.status == LicenceStatus.FORFEITED
+        assert client.get(register).json()["count"] == 0
+
+    def test_a_failed_decision_changes_nothing(self, staff_user):
+        case = open_case(staff_user, status=K.RESPONSE_RECEIVED)
+        with pytest.raises(ValidationError, match="future date"):
+            services.case_decide(
+                actor=decider(),
+                case=case,
+                decision="suspension",
+                reasons="Until remedied.",
+                suspended_until=timezone.localdate() - timedelta(days=3),
+            )
+        case.refresh_from_db()
+        assert case.status == K.RESPONSE_RECEIVED and case.decision == ""
+        assert LicenceAgreement.objects.get(pk=case.licence_id).status == LicenceStatus.ACTIVE
+
+    def test_suspension_then_reinstatement(self, staff_user):
+        case = open_case(staff_user, status=K.WINDOW_CLOSED)
+        judge = decider()
+        services.case_decide(actor=judge, case=case, decision="suspension", reasons="Remedy 2.3.")
+        assert LicenceAgreement.objects.get(pk=case.licence_id).status == LicenceStatus.SUSPENDED
+        with pytest.raises(ValidationError, match="Say how the failure was remedied"):
+            services.case_reinstate(actor=judge, case=case, reason="")
+        services.case_reinstate(actor=judge, case=case, reason="Policy adopted and evidenced.")
+        assert LicenceAgreement.objects.get(pk=case.licence_id).status == LicenceStatus.ACTIVE
+        with pytest.raises(ValidationError):
+            services.case_reinstate(actor=judge, case=case, reason="Again.")
+
+    def test_the_member_sees_the_decision_and_its_reasons(self, client, staff_user):
+        case = open_case(staff_user, status=K.RESPONSE_RECEIVED)
+        services.case_decide(
+            actor=decider(), case=case, decision="warning", reasons="Attest on time next year."
+        )
+        client.force_login(signatory_of(case.licence.member))
+        html = client.get(reverse("compliance:case_detail", args=[case.pk])).content.decode()
+        assert "Warning" in html and "Attest on time next year." in html
+
+
+@pytest.mark.django_db
+class TestRightOfReply:
+    def test_notice_opens_a_window_and_late_replies_are_refused(self, staff_user):
+        case = open_case(staff_user)
+        services.case_send_notice(actor=staff_user, case=case)
+        case.refresh_from_db()
+        assert case.response_due_on == timezone.localdate() + timedelta(days=30)
+        with pytest.raises(ValidationError, match="window is open until"):
+            services.case_close_window(actor=staff_user, case=case)
+        ForfeitureCase.objects.filter(pk=case.pk).update(
+            response_due_on=timezone.localdate() - timedelta(days=1)
+        )
+        case.refresh_from_db()
+        with pytest.raises(ValidationError, match="window has closed"):
+            services.case_respond(
+                actor=signatory_of(case.licence.member), case=case, response="Too late."
+            )
+
+    def test_a_member_responds_in_the_portal(self, client, staff_user):
+        case = open_case(staff_user)
+        services.case_send_notice(actor=staff_user, case=case)
+        client.force_login(signatory_of(case.licence.member))
+        url = reverse("compliance:case_detail", args=[case.pk])
+        assert client.post(url, {"text": ""}).status_code == 400
+        assert client.post(url, {"text": "We have fixed it."}).status_code == 302
+        case.refresh_from_db()
+        assert case.status == K.RESPONSE_RECEIVED and case.response == "We have fixed it."
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_deciders_at_once_make_one_decision(reference_data):
+    staff = UserFactory(staff=True)
+    case = open_case(staff, status=K.RESPONSE_RECEIVED)
+    deciders = [decider(), decider()]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(judge) -> None:
+        try:
+            barrier.wait()
+            services.case_decide(
+                actor=judge, case=case, decision="suspension", reasons=f"By {judge.email}"
+            )
+            outcomes.append("decided")
+        except IllegalTransition:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=decide, args=(judge,)) for judge in deciders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["decided", "refused"]
+    case.refresh_from_db()
+    assert case.status == K.DECIDED
+    from alliance_portal.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="case.decided").count() == 1
+    assert AuditEvent.objects.filter(action="licence.suspend").count() == 1
