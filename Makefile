@@ -40,6 +40,7 @@ messages-update: $(VENV)/.base-installed
 
 run: system-deps $(VENV)/.base-installed messages
 	$(MANAGE) migrate --no-input
+	$(MANAGE) create_signing_key
 	$(MANAGE) seed_demo
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (demo logins in README.md)"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)

@@ -36,13 +36,46 @@ app.conf.update(
             "task": "alliance_portal.tasks.audit_chain_verify",
             "schedule": crontab(hour=2, minute=15),
         },
+        # Periodic jobs by name: compliance.services.jobs_registry (also `manage.py run_job`).
+        "open-due-cycles": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(hour=1, minute=0),
+            "args": ["open_due_cycles"],
+        },
+        "send-reminders": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(hour=7, minute=0),
+            "args": ["send_reminders"],
+        },
+        "send-staff-digest": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(hour=7, minute=30),
+            "args": ["send_staff_digest"],
+        },
+        "escalate-overdue": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(hour=6, minute=0),
+            "args": ["escalate_overdue"],
+        },
         "expire-licences": {
-            "task": "licensing.tasks.licences_expire_due",
+            "task": "compliance.tasks.run_job",
             "schedule": crontab(hour=0, minute=30),
+            "args": ["expire_licences"],
+        },
+        "expire-certificates": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(hour=0, minute=40),
+            "args": ["expire_certificates"],
+        },
+        "render-pending-certificates": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(minute="*/5"),
+            "args": ["render_pending_certificates"],
         },
         "render-missing-licence-pdfs": {
-            "task": "licensing.tasks.licences_render_missing_pdfs",
+            "task": "compliance.tasks.run_job",
             "schedule": crontab(minute="*/10"),
+            "args": ["render_missing_licence_pdfs"],
         },
         "clear-expired-sessions": {
             "task": "alliance_portal.tasks.sessions_clear_expired",

@@ -1,9 +1,12 @@
 """Queueing Celery work from services: after the commit, and never failing the request."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery import Task
+from django.core.cache import cache
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -24,3 +27,16 @@ def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
             logger.exception("Could not queue %s: broker unavailable", task.name)
 
     transaction.on_commit(send, robust=True)
+
+
+@contextmanager
+def job_lock(name: str, *, timeout: int = 30 * 60) -> Iterator[bool]:
+    """Yields True for the one process that may run job `name` now (two beats at once are
+    safe). The lock lives in the shared cache, so it holds across processes and machines."""
+    key = f"job-lock:{name}"
+    acquired = cache.add(key, "1", timeout=timeout)
+    try:
+        yield bool(acquired)
+    finally:
+        if acquired:
+            cache.delete(key)

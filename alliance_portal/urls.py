@@ -22,5 +22,7 @@ urlpatterns = [
     path("portal/", include("members.urls")),
     path("portal/", include("licensing.urls")),
     path("", include("licensing.urls_public")),
+    path("verify/", include("compliance.urls_public")),
+    path("auditor/", include("compliance.urls_auditor")),
     path("admin/", admin.site.urls),
 ]

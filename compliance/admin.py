@@ -5,13 +5,15 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
-from members.models import User
+from alliance_portal.roles import AUDITORS_GROUP
+from members.models import Member, User
 
 from . import services
 from .models import (
@@ -20,6 +22,9 @@ from .models import (
     FINDING_TRANSITIONS,
     Answer,
     AnswerEvidence,
+    AuditorGrant,
+    CertificateBatch,
+    ComplianceCertificate,
     Decision,
     Finding,
     ForfeitureCase,
@@ -27,6 +32,9 @@ from .models import (
     ReviewCycle,
     Submission,
 )
+from .services.cases import case_open_problems
+from .services.cycles import cycle_open_problems
+from .services.findings import finding_raise_problems
 
 
 class NoteForm(forms.Form):
@@ -138,6 +146,13 @@ class NewCycleForm(forms.ModelForm):
         model = ReviewCycle
         fields = ["member", "kind", "due_on"]
         widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("member") is not None:
+            for problem in cycle_open_problems(cleaned["member"], cleaned.get("due_on")):
+                self.add_error(None, problem)
+        return cleaned
 
 
 @admin.register(ReviewCycle)
@@ -262,6 +277,15 @@ class FindingForm(forms.ModelForm):
         fields = ["cycle", "criterion", "severity", "description", "corrective_action", "due_on"]
         widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
 
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("cycle") is not None:
+            for problem in finding_raise_problems(
+                cleaned["cycle"], cleaned.get("criterion"), cleaned.get("due_on")
+            ):
+                self.add_error(None, problem)
+        return cleaned
+
 
 @admin.register(Finding)
 class FindingAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
@@ -368,6 +392,15 @@ class NewCaseForm(forms.ModelForm):
         model = ForfeitureCase
         fields = ["licence", "grounds", "narrative", "findings", "cycles"]
 
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("licence") is not None:
+            for problem in case_open_problems(
+                cleaned["licence"], cleaned.get("findings") or [], cleaned.get("cycles") or []
+            ):
+                self.add_error(None, problem)
+        return cleaned
+
 
 @admin.register(ForfeitureCase)
 class ForfeitureCaseAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
@@ -463,3 +496,113 @@ class ForfeitureCaseAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore
             )
         elif action == "reinstate":
             services.case_reinstate(actor=actor, case=obj, reason=data["reason"], request=request)
+
+
+@admin.register(ComplianceCertificate)
+class ComplianceCertificateAdmin(admin.ModelAdmin):
+    list_display = ["number", "member", "outcome", "status", "valid_from", "valid_until"]
+    list_filter = ["status", "outcome"]
+    search_fields = ["number", "member__legal_name", "verification_code"]
+    list_select_related = ["member"]
+    show_full_result_count = False
+    actions = ["reissue"]
+    readonly_fields = (
+        "number",
+        "member",
+        "licence",
+        "cycle",
+        "outcome",
+        "valid_from",
+        "valid_until",
+        "status",
+        "issued_at",
+        "ended_at",
+        "end_reason",
+        "verification_link",
+        "pdf_sha256",
+    )
+    fields = readonly_fields
+
+    @admin.display(description=_("verification"))
+    def verification_link(self, certificate: ComplianceCertificate) -> str:
+        url = reverse("verify:code", args=[certificate.verification_code])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description=_("SHA-256 of the PDF"))
+    def pdf_sha256(self, certificate: ComplianceCertificate) -> str:
+        return certificate.pdf.sha256 if certificate.pdf else "—"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Re-issue certificates for the members of the selected ones"))
+    def reissue(self, request: HttpRequest, queryset: QuerySet[ComplianceCertificate]) -> Any:
+        members = list(Member.objects.filter(certificates__in=queryset).distinct())
+        batch = services.certificate_batch_start(
+            actor=request.user,  # type: ignore[arg-type]
+            members=members,
+            request=request,
+        )
+        return redirect(reverse("admin:compliance_certificatebatch_change", args=[batch.pk]))
+
+
+@admin.register(CertificateBatch)
+class CertificateBatchAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "requested_by", "progress", "finished_at"]
+    readonly_fields = (
+        "requested_by",
+        "created_at",
+        "progress",
+        "total",
+        "done",
+        "skipped",
+        "finished_at",
+    )
+    fields = readonly_fields
+    list_select_related = ["requested_by"]
+
+    @admin.display(description=_("progress"))
+    def progress(self, batch: CertificateBatch) -> str:
+        return format_html(
+            '<progress value="{}" max="100"></progress> {}% ({}/{})',
+            batch.percent,
+            batch.percent,
+            batch.done + batch.skipped,
+            batch.total,
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditorGrant)
+class AuditorGrantAdmin(admin.ModelAdmin):
+    list_display = ["auditor", "member", "expires_on", "granted_by", "created_at"]
+    list_filter = ["expires_on"]
+    search_fields = ["auditor__email", "member__legal_name"]
+    list_select_related = ["auditor", "member", "granted_by"]
+    fields = ["auditor", "member", "expires_on"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "auditor":
+            kwargs["queryset"] = User.objects.filter(groups__name=AUDITORS_GROUP)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: AuditorGrant, form: Any, change: bool) -> None:
+        services.auditor_grant_save(
+            actor=request.user,  # type: ignore[arg-type]
+            grant=obj,
+            request=request,
+        )

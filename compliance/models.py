@@ -105,6 +105,15 @@ class ReviewCycle(models.Model):
                 condition=~models.Q(status__in=[_C.ACCEPTED, _C.REJECTED]) | ~models.Q(outcome=""),
                 name="cycle_decided_has_outcome",
             ),
+            # One review under way per member: the periodic job can run twice safely.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(
+                    status__in=[_C.OPEN, _C.SUBMITTED, _C.IN_REVIEW, _C.CHANGES_REQUESTED]
+                ),
+                name="cycle_one_under_way_per_member",
+                violation_error_message=_("The member already has a review cycle under way."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_on"], name="cycle_status_due_idx")]
 
@@ -114,6 +123,11 @@ class ReviewCycle(models.Model):
     @property
     def is_answerable(self) -> bool:
         return self.status in ANSWERABLE_STATUSES
+
+    @property
+    def review_returned(self) -> bool:
+        """The reviewer's notes are the member's to read once the review came back."""
+        return self.status in (_C.CHANGES_REQUESTED, _C.ACCEPTED, _C.REJECTED)
 
 
 class AnswerChoice(models.TextChoices):
@@ -385,6 +399,9 @@ class ForfeitureCase(models.Model):
         verbose_name=_("opened by"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty when the portal opened the case itself (an overdue attestation)."),
     )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     notice_sent_at = models.DateTimeField(_("notice sent at"), null=True, blank=True)
@@ -467,3 +484,152 @@ class CaseResponseDocument(models.Model):
 
     def __str__(self) -> str:
         return str(self.document)
+
+
+class CertificateStatus(models.TextChoices):
+    PENDING = "pending", _("Being prepared")
+    ISSUED = "issued", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class ComplianceCertificate(models.Model):
+    """What an accepted review proves, as a signed PDF anyone can verify by its code."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    verification_code = models.CharField(_("verification code"), max_length=64, unique=True)
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    licence = models.ForeignKey(
+        LicenceAgreement,
+        verbose_name=_("licence"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Grade.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=CertificateStatus.choices,
+        default=CertificateStatus.PENDING,
+    )
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("revoked, superseded or expired at"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=300, blank=True)
+    pdf = models.OneToOneField(
+        "alliance_portal.Document",
+        verbose_name=_("PDF"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("compliance certificate")
+        verbose_name_plural = _("compliance certificates")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CertificateStatus.values),
+                name="certificate_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=CertificateStatus.ISSUED) | models.Q(pdf__isnull=False),
+                name="certificate_issued_has_pdf",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "valid_until"], name="certificate_status_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class AuditorGrant(models.Model):
+    """Read-only access of an auditor to one member, or to all (member empty), until a date."""
+
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auditor"),
+        on_delete=models.PROTECT,
+        related_name="auditor_grants",
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="auditor_grants",
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to grant every member."),
+    )
+    expires_on = models.DateField(_("expires on"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("auditor grant")
+        verbose_name_plural = _("auditor grants")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.auditor} → {self.member or _('all members')}"
+
+
+class Notice(models.Model):
+    """A message a periodic job has sent: the unique key makes a second run send nothing."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sent notice")
+        verbose_name_plural = _("sent notices")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CertificateBatch(models.Model):
+    """Staff re-issuing certificates for many members at once, done by a Celery job."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    members = models.ManyToManyField(Member, verbose_name=_("members"), related_name="+")
+    total = models.PositiveIntegerField(_("to do"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate re-issue")
+        verbose_name_plural = _("certificate re-issues")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} · {self.done + self.skipped}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.done + self.skipped) / self.total) if self.total else 100

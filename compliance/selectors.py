@@ -3,12 +3,17 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from members.models import User
+from licensing.models import LicenceAgreement
+from members.models import Member, User
 
 from .models import (
     Answer,
     AnswerChoice,
     AnswerEvidence,
+    AuditorGrant,
+    CaseStatus,
+    CertificateStatus,
+    ComplianceCertificate,
     CycleStatus,
     Finding,
     ForfeitureCase,
@@ -68,14 +73,17 @@ def finding_for_user(user: User, pk: int) -> Finding:
 
 
 def cases_visible_to(user: User) -> QuerySet[ForfeitureCase]:
-    return ForfeitureCase.objects.filter(licence__member__memberships__user=user)
+    """A member learns of a case with its notice, not before."""
+    return ForfeitureCase.objects.filter(licence__member__memberships__user=user).exclude(
+        status=CaseStatus.OPENED
+    )
 
 
 def case_for_user(user: User, pk: int) -> ForfeitureCase:
     return (
         cases_visible_to(user)
         .select_related("licence__member", "decided_by")
-        .prefetch_related("response_documents__document", "findings")
+        .prefetch_related("response_documents__document", "findings__criterion")
         .get(pk=pk)
     )
 
@@ -145,3 +153,55 @@ OPEN_CYCLE_STATUSES = [
     CycleStatus.IN_REVIEW,
     CycleStatus.CHANGES_REQUESTED,
 ]
+
+
+def certificate_by_code(code: str) -> ComplianceCertificate | None:
+    return (
+        ComplianceCertificate.objects.select_related("member", "licence", "pdf")
+        .filter(verification_code=code)
+        .exclude(status=CertificateStatus.PENDING)
+        .first()
+    )
+
+
+def certificate_by_sha256(digest: str) -> ComplianceCertificate | None:
+    return (
+        ComplianceCertificate.objects.select_related("member", "licence", "pdf")
+        .filter(pdf__sha256=digest)
+        .first()
+    )
+
+
+def granted_members(user: User) -> QuerySet[Member]:
+    """The members an auditor may see today: every member if a grant says so."""
+    from django.utils import timezone
+
+    grants = AuditorGrant.objects.filter(auditor=user, expires_on__gte=timezone.localdate())
+    if grants.filter(member__isnull=True).exists():
+        members = Member.objects.all()
+    else:
+        members = Member.objects.filter(auditor_grants__in=grants).distinct()
+    return members.prefetch_related(
+        Prefetch(
+            "licences",
+            queryset=LicenceAgreement.objects.exclude(status="draft").order_by("-created_at"),
+        ),
+        Prefetch(
+            "review_cycles",
+            queryset=ReviewCycle.objects.filter(status__in=["accepted", "rejected"]).order_by(
+                "-decided_at"
+            ),
+        ),
+        Prefetch(
+            "certificates",
+            queryset=ComplianceCertificate.objects.select_related("pdf", "licence").order_by(
+                "-created_at"
+            ),
+        ),
+    ).order_by("legal_name")
+
+
+def certificate_for_auditor(user: User, pk: int) -> ComplianceCertificate:
+    return ComplianceCertificate.objects.select_related("pdf", "member").get(
+        pk=pk, member__in=granted_members(user).values("pk"), pdf__isnull=False
+    )

@@ -33,20 +33,10 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class SuspendForm(ReasonForm):
-    until = forms.DateField(
-        label=_("Suspended until (leave empty: until the failure is remedied)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-
 LICENCE_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
     "issue": (_("Issue"), None),
     "withdraw": (_("Withdraw"), ReasonForm),
-    "suspend": (_("Suspend"), SuspendForm),
-    "reinstate": (_("Reinstate"), ReasonForm),
-    "forfeit": (_("Forfeit"), ReasonForm),
+    # Suspension, reinstatement and forfeiture are decided in forfeiture cases (four eyes).
     "terminate": (_("Terminate"), ReasonForm),
     "expire": (_("Expire"), None),
     "renew": (_("Prepare renewal"), None),
@@ -225,14 +215,6 @@ class LicenceAgreementAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: igno
             services.licence_issue(actor=actor, licence=obj, request=request)
         elif action == "withdraw":
             services.licence_withdraw(actor=actor, licence=obj, reason=reason, request=request)
-        elif action == "suspend":
-            services.licence_suspend(
-                actor=actor, licence=obj, reason=reason, until=data.get("until"), request=request
-            )
-        elif action == "reinstate":
-            services.licence_reinstate(actor=actor, licence=obj, reason=reason, request=request)
-        elif action == "forfeit":
-            services.licence_forfeit(actor=actor, licence=obj, reason=reason, request=request)
         elif action == "terminate":
             services.licence_terminate(actor=actor, licence=obj, reason=reason, request=request)
         elif action == "expire":

@@ -13,10 +13,12 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Compile the Russian catalogue (the .mo files are built, not kept in git)."""
-    if shutil.which("msgfmt"):
-        from django.core.management import call_command
+    """Compile the Russian catalogue (the .mo files are built, not kept in git) and make the
+    key that signs certificates in tests."""
+    from django.core.management import call_command
 
+    call_command("create_signing_key", verbosity=0)
+    if shutil.which("msgfmt"):
         call_command("compilemessages", ignore_patterns=[".venv", "var"], verbosity=0)
 
 
@@ -69,6 +71,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("members", "0004_requirements_and_permissions", "forwards"),
     ("licensing", "0002_guidelines_second_edition", "forwards"),
     ("compliance", "0002_permissions", "forwards"),
+    ("compliance", "0004_certificate_permissions", "forwards"),
 ]
 
 

@@ -268,6 +268,14 @@ ALLIANCE_ANTIVIRUS_BACKEND = {
 }[env("ANTIVIRUS", default="none")]
 CLAMD_ADDRESS = env("CLAMD_ADDRESS", default="unix:///var/run/clamav/clamd.ctl")
 
+# --- Signed PDFs (PAdES) -------------------------------------------------------------
+
+# PEM key and certificate that sign compliance certificates. Locally they default to files
+# under var/ that `make run` creates with `manage.py create_signing_key`.
+ALLIANCE_SIGNING_KEY = env("ALLIANCE_SIGNING_KEY", default="")
+ALLIANCE_SIGNING_CERT = env("ALLIANCE_SIGNING_CERT", default="")
+ALLIANCE_SIGNING_KEY_PASSPHRASE = env("ALLIANCE_SIGNING_KEY_PASSPHRASE", default="")
+
 # --- Programme rules ------------------------------------------------------------------
 
 # Applications are reviewed within 30 days of submission, extendable to 90.
@@ -286,3 +294,7 @@ ALLIANCE_REVIEW_INTERVAL_MONTHS = {
 ALLIANCE_CYCLE_ANSWER_DAYS = env.int("ALLIANCE_CYCLE_ANSWER_DAYS", default=30)
 # Days a member has to respond to a forfeiture notice.
 ALLIANCE_RESPONSE_WINDOW_DAYS = env.int("ALLIANCE_RESPONSE_WINDOW_DAYS", default=30)
+# Days after a due date before an overdue cycle or finding is escalated, and whether an overdue
+# attestation also opens a "failure to attest" forfeiture case.
+ALLIANCE_OVERDUE_GRACE_DAYS = env.int("ALLIANCE_OVERDUE_GRACE_DAYS", default=14)
+ALLIANCE_OPEN_CASE_WHEN_OVERDUE = env.bool("ALLIANCE_OPEN_CASE_WHEN_OVERDUE", default=False)

@@ -18,7 +18,13 @@ os.environ.setdefault("ALLIANCE_REQUIRE_MFA", "false")
 os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "optional")
 
 from .base import *  # noqa: E402,F403
-from .base import env  # noqa: E402
+from .base import BASE_DIR, env  # noqa: E402
 
+ALLIANCE_SIGNING_KEY = env(
+    "ALLIANCE_SIGNING_KEY", default=str(BASE_DIR / "var" / "signing" / "key.pem")
+)
+ALLIANCE_SIGNING_CERT = env(
+    "ALLIANCE_SIGNING_CERT", default=str(BASE_DIR / "var" / "signing" / "cert.pem")
+)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 INTERNAL_IPS = ["127.0.0.1"]

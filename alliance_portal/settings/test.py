@@ -13,6 +13,13 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "test-private")
+# A self-signed pair made at the start of the test session (tests/conftest.py).
+ALLIANCE_SIGNING_KEY = env(
+    "ALLIANCE_SIGNING_KEY", default=str(BASE_DIR / "var" / "test-signing" / "key.pem")
+)
+ALLIANCE_SIGNING_CERT = env(
+    "ALLIANCE_SIGNING_CERT", default=str(BASE_DIR / "var" / "test-signing" / "cert.pem")
+)
 # Tests call tasks eagerly unless they start a real worker themselves.
 CELERY_TASK_ALWAYS_EAGER = True
 # Nothing is collected in tests; WhiteNoise serves from the finders.

@@ -10,6 +10,15 @@ from .cases import (
     case_respond,
     case_send_notice,
 )
+from .certificates import (
+    auditor_grant_save,
+    certificate_batch_start,
+    certificate_render,
+    certificates_expire_due,
+    certificates_render_pending,
+    certificates_revoke_for_licence,
+)
+from .common import next_review_due
 from .cycles import (
     answer_note,
     answer_save,
@@ -22,7 +31,6 @@ from .cycles import (
     declaration_text,
     evidence_add,
     evidence_remove,
-    next_review_due,
 )
 from .findings import (
     finding_add_evidence,
@@ -36,6 +44,7 @@ from .findings import (
 __all__ = [
     "answer_note",
     "answer_save",
+    "auditor_grant_save",
     "case_add_response_document",
     "case_close_window",
     "case_decide",
@@ -43,6 +52,11 @@ __all__ = [
     "case_reinstate",
     "case_respond",
     "case_send_notice",
+    "certificate_batch_start",
+    "certificate_render",
+    "certificates_expire_due",
+    "certificates_render_pending",
+    "certificates_revoke_for_licence",
     "cycle_accept",
     "cycle_open",
     "cycle_reject",

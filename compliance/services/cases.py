@@ -34,6 +34,7 @@ from ..models import (
     ReviewCycle,
 )
 from ..permissions import can_decide_cases, can_manage_cases, can_prepare_attestation
+from .certificates import certificates_revoke_for_licence
 from .common import lock, move, required_text, tell_member, tell_staff
 
 
@@ -44,6 +45,19 @@ def _case_path(case: ForfeitureCase) -> str:
 def _require_case_manager(actor: User) -> None:
     if not can_manage_cases(actor):
         raise PermissionDenied(_("Only customer policy staff may manage forfeiture cases."))
+
+
+def case_open_problems(
+    licence: LicenceAgreement, findings: Iterable[Finding], cycles: Iterable[ReviewCycle]
+) -> list[str]:
+    problems = []
+    if licence.status not in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED):
+        problems.append(_("A case is opened on a licence in force."))
+    if any(f.cycle.member_id != licence.member_id for f in findings) or any(
+        c.member_id != licence.member_id for c in cycles
+    ):
+        problems.append(_("Linked findings and cycles must be the same member's."))
+    return problems
 
 
 def case_open(
@@ -60,13 +74,10 @@ def case_open(
     if grounds not in Grounds.values:
         raise ValidationError(_("Choose the grounds."))
     narrative = required_text(narrative, _("Describe what happened."))
-    if licence.status not in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED):
-        raise ValidationError(_("A case is opened on a licence in force."))
     findings, cycles = list(findings), list(cycles)
-    if any(f.cycle.member_id != licence.member_id for f in findings) or any(
-        c.member_id != licence.member_id for c in cycles
-    ):
-        raise ValidationError(_("Linked findings and cycles must be the same member's."))
+    problems = case_open_problems(licence, findings, cycles)
+    if problems:
+        raise ValidationError(problems)
     with transaction.atomic():
         case = ForfeitureCase.objects.create(
             licence=licence, grounds=grounds, narrative=narrative, opened_by=actor
@@ -80,6 +91,23 @@ def case_open(
             payload={"grounds": grounds, "licence": licence.number},
             request=request,
         )
+    return case
+
+
+def case_open_by_portal(
+    *,
+    licence: LicenceAgreement,
+    grounds: str,
+    narrative: str,
+    cycles: Iterable[ReviewCycle] = (),
+) -> ForfeitureCase:
+    """A case the portal opens itself (an overdue attestation); staff send the notice."""
+    with transaction.atomic():
+        case = ForfeitureCase.objects.create(
+            licence=licence, grounds=grounds, narrative=narrative, opened_by=None
+        )
+        case.cycles.set(cycles)
+        audit_record(actor=None, action="case.opened", target=case, payload={"grounds": grounds})
     return case
 
 
@@ -232,6 +260,13 @@ def case_decide(
             )
         elif decision == Decision.FORFEITURE:
             licensing.licence_forfeit(actor=actor, licence=licence, reason=reasons, request=request)
+        if decision in (Decision.SUSPENSION, Decision.FORFEITURE):
+            certificates_revoke_for_licence(
+                actor=actor,
+                licence=licence,
+                reason=f"{Decision(decision).label}: {reasons}",
+                request=request,
+            )
         locked.decision = decision
         locked.decision_reasons = reasons
         locked.suspended_until = suspended_until if decision == Decision.SUSPENSION else None
@@ -266,6 +301,10 @@ def case_reinstate(
         )
         if locked.decision != Decision.SUSPENSION or locked.reinstated_at is not None:
             raise ValidationError(_("Only a suspension not yet ended can be lifted."))
+        if locked.opened_by_id == actor.pk:
+            raise PermissionDenied(
+                _("A case is decided by someone other than the person who opened it.")
+            )
         licensing.licence_reinstate(
             actor=actor, licence=locked.licence, reason=reason, request=request
         )

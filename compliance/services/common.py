@@ -1,8 +1,12 @@
+from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from alliance_portal.emails import absolute_url, email_queue
 from alliance_portal.states import Transition, transition_target
@@ -34,8 +38,8 @@ def tell_member(member: Member, template: str, path: str, **context: Any) -> Non
         )
 
 
-def tell_staff(template: str, admin_url_name: str, pk: int, **context: Any) -> None:
-    url = absolute_url(reverse(admin_url_name, args=[pk]))
+def tell_staff(template: str, admin_url_name: str, pk: int | None, **context: Any) -> None:
+    url = absolute_url(reverse(admin_url_name, args=[pk] if pk is not None else []))
     for user in staff_recipients():
         email_queue(
             to=user.email,
@@ -51,3 +55,10 @@ def required_text(value: str, message: str) -> str:
     if not value:
         raise ValidationError(message, code="required")
     return value
+
+
+def next_review_due(member: Member, after: date | None = None) -> date:
+    """The next periodic review falls due by the member's risk rating (high 6, medium 12,
+    low 24 months, by settings)."""
+    months = settings.ALLIANCE_REVIEW_INTERVAL_MONTHS[member.risk_rating]
+    return (after or timezone.localdate()) + relativedelta(months=months)

@@ -34,14 +34,8 @@ from ..models import (
 )
 from ..permissions import can_prepare_attestation, can_review, can_submit_attestation
 from ..selectors import OPEN_CYCLE_STATUSES, answer_gaps
+from .certificates import certificate_issue_for_cycle
 from .common import lock, move, required_text, tell_member, tell_staff
-
-
-def next_review_due(member: Member, after: date | None = None) -> date:
-    """The next periodic review falls due by the member's risk rating (high 6, medium 12,
-    low 24 months, by settings)."""
-    months = settings.ALLIANCE_REVIEW_INTERVAL_MONTHS[member.risk_rating]
-    return (after or timezone.localdate()) + relativedelta(months=months)
 
 
 def _require_reviewer(actor: User) -> None:
@@ -51,6 +45,20 @@ def _require_reviewer(actor: User) -> None:
 
 def _cycle_path(cycle: ReviewCycle) -> str:
     return reverse("compliance:cycle_detail", args=[cycle.pk])
+
+
+def cycle_open_problems(member: Member, due_on: date | None) -> list[str]:
+    """Why a cycle cannot be opened for this member now (empty when it can)."""
+    problems = []
+    if not member.licences.filter(
+        status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]
+    ).exists():
+        problems.append(_("The member has no licence in force to review."))
+    if member.review_cycles.filter(status__in=OPEN_CYCLE_STATUSES).exists():
+        problems.append(_("The member already has a review cycle under way."))
+    if due_on is not None and due_on <= timezone.localdate():
+        problems.append(_("The due date must be in the future."))
+    return problems
 
 
 def cycle_open(
@@ -71,18 +79,13 @@ def cycle_open(
         raise ValidationError(_("Choose the kind of review."))
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
-        licence = locked.licences.filter(
-            status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]
-        ).first()
-        if licence is None:
-            raise ValidationError(_("The member has no licence in force to review."))
-        if locked.review_cycles.filter(status__in=OPEN_CYCLE_STATUSES).exists():
-            raise ValidationError(_("The member already has a review cycle under way."))
         due = due_on or timezone.localdate() + relativedelta(
             days=settings.ALLIANCE_CYCLE_ANSWER_DAYS
         )
-        if due <= timezone.localdate():
-            raise ValidationError(_("The due date must be in the future."))
+        problems = cycle_open_problems(locked, due)
+        if problems:
+            raise ValidationError(problems)
+        licence = locked.licences.get(status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED])
         cycle = ReviewCycle.objects.create(
             member=locked, licence=licence, kind=kind, due_on=due, opened_by=actor
         )
@@ -128,7 +131,7 @@ def answer_save(
         _answerable(actor, cycle)
         row = Answer.objects.select_for_update().get(cycle=cycle, criterion=criterion)
         row.answer = answer
-        row.explanation = explanation.strip()[:5000]
+        row.explanation = explanation[:5000]  # kept as typed: the page saves while you type
         row.updated_at = timezone.now()
         row.updated_by = actor
         row.save(update_fields=["answer", "explanation", "updated_at", "updated_by"])
@@ -319,6 +322,8 @@ def _decide(
             payload={"outcome": grade, "note": locked.decision_note},
             request=request,
         )
+        if action == "accept":
+            certificate_issue_for_cycle(cycle=locked, actor=actor, request=request)
         tell_member(
             locked.member, "cycle_decided", _cycle_path(locked), status=locked.status, outcome=grade
         )

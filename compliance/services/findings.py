@@ -27,13 +27,25 @@ from ..permissions import can_prepare_attestation, can_review
 from .common import lock, move, required_text, tell_member
 
 
-def _require_reviewer(actor: User) -> None:
-    if not can_review(actor):
+def _require_reviewer(actor: User | None) -> None:
+    """Staff, or ``None``: the portal itself (the overdue job)."""
+    if actor is not None and not can_review(actor):
         raise PermissionDenied(_("Only customer policy staff may manage findings."))
 
 
 def _finding_path(finding: Finding) -> str:
     return reverse("compliance:finding_detail", args=[finding.pk])
+
+
+def finding_raise_problems(
+    cycle: ReviewCycle, criterion: Criterion | None, due_on: date | None
+) -> list[str]:
+    problems = []
+    if due_on is not None and due_on <= timezone.localdate():
+        problems.append(_("The due date must be in the future."))
+    if criterion is not None and criterion.section.version_id != cycle.licence.guidelines_id:
+        problems.append(_("The criterion is not one of this cycle's Guidelines."))
+    return problems
 
 
 def finding_raise(
@@ -52,10 +64,9 @@ def finding_raise(
         raise ValidationError(_("Choose a severity."))
     description = required_text(description, _("Describe what was found."))
     corrective_action = required_text(corrective_action, _("Say what must be done."))
-    if due_on <= timezone.localdate():
-        raise ValidationError(_("The due date must be in the future."))
-    if criterion is not None and criterion.section.version_id != cycle.licence.guidelines_id:
-        raise ValidationError(_("The criterion is not one of this cycle's Guidelines."))
+    problems = finding_raise_problems(cycle, criterion, due_on)
+    if problems:
+        raise ValidationError(problems)
     with transaction.atomic():
         finding = Finding.objects.create(
             cycle=cycle,
@@ -128,7 +139,7 @@ def finding_submit_action(
 
 
 def _staff_step(
-    actor: User, finding: Finding, action: str, note: str, request: HttpRequest | None
+    actor: User | None, finding: Finding, action: str, note: str, request: HttpRequest | None
 ) -> Finding:
     _require_reviewer(actor)
     with transaction.atomic():
@@ -156,7 +167,7 @@ def finding_close(
 
 
 def finding_escalate(
-    *, actor: User, finding: Finding, note: str, request: HttpRequest | None = None
+    *, actor: User | None, finding: Finding, note: str, request: HttpRequest | None = None
 ) -> Finding:
     required_text(note, _("Say why the finding is escalated."))
     return _staff_step(actor, finding, "escalate", note, request)

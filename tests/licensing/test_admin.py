@@ -78,17 +78,19 @@ def test_only_allowed_transitions_have_buttons(staff_client):
     def act(action: str) -> str:
         return reverse("admin:licensing_licenceagreement_act", args=[licence.pk, action])
 
-    for allowed in ("suspend", "forfeit", "terminate", "expire", "renew"):
+    for allowed in ("terminate", "expire", "renew"):
         assert act(allowed) in html, allowed
-    for refused in ("issue", "withdraw", "reinstate"):
+    # Suspension and forfeiture are decided in a forfeiture case, never by one pair of hands.
+    for refused in ("issue", "withdraw", "suspend", "forfeit", "reinstate"):
         assert act(refused) not in html, refused
-    no_reason = staff_client.post(act("suspend"), {"reason": ""})
+    assert staff_client.post(act("forfeit"), {"reason": "x"}).status_code == 404
+    no_reason = staff_client.post(act("terminate"), {"reason": ""})
     assert no_reason.status_code == 400
-    past = staff_client.post(act("suspend"), {"reason": "x", "until": "2020-01-01"})
-    assert past.status_code == 400 and "future date" in past.content.decode()
-    assert staff_client.post(act("suspend"), {"reason": "Open findings."}).status_code == 302
+    early = staff_client.post(act("expire"))
+    assert early.status_code == 400 and "terminate it to end it earlier" in early.content.decode()
+    assert staff_client.post(act("terminate"), {"reason": "Contract ended."}).status_code == 302
     licence.refresh_from_db()
-    assert licence.status == "suspended" and licence.status_reason == "Open findings."
+    assert licence.status == "terminated" and licence.status_reason == "Contract ended."
 
 
 @pytest.mark.django_db
@@ -119,7 +121,7 @@ def test_unknown_placeholders_are_refused(staff_client):
 def test_members_cannot_act_on_licences(client):
     licence = licence_in("active")
     client.force_login(UserFactory())
-    url = reverse("admin:licensing_licenceagreement_act", args=[licence.pk, "forfeit"])
+    url = reverse("admin:licensing_licenceagreement_act", args=[licence.pk, "terminate"])
     assert client.post(url, {"reason": "x"}, follow=True).status_code == 403
     licence.refresh_from_db()
     assert licence.status == "active"

@@ -1,0 +1,20 @@
+"""Every periodic job by name: run by Celery beat (``compliance.tasks.run_job``) and by
+``manage.py run_job NAME``."""
+
+from collections.abc import Callable
+
+from licensing.services import licences_expire_due, licences_render_missing_pdfs
+
+from .certificates import certificates_expire_due, certificates_render_pending
+from .jobs import cycles_open_due, overdue_escalate, reminders_send, staff_digest_send
+
+JOBS: dict[str, Callable[[], object]] = {
+    "open_due_cycles": cycles_open_due,
+    "send_reminders": reminders_send,
+    "send_staff_digest": staff_digest_send,
+    "escalate_overdue": overdue_escalate,
+    "expire_licences": licences_expire_due,
+    "expire_certificates": certificates_expire_due,
+    "render_pending_certificates": certificates_render_pending,
+    "render_missing_licence_pdfs": licences_render_missing_pdfs,
+}
