@@ -27,8 +27,10 @@ app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    # Tasks get their message back if the worker is cut off mid-task (Redis visibility timeout).
-    broker_transport_options={"visibility_timeout": 3600},
+    # A task whose worker died unacknowledged goes back to the queue after this many seconds.
+    broker_transport_options={
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    },
     broker_connection_retry_on_startup=True,
     timezone="UTC",
     beat_schedule={

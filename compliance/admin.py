@@ -37,6 +37,16 @@ from .services.cycles import cycle_open_problems
 from .services.findings import finding_raise_problems
 
 
+def _document_links(url_name: str, pk: int, documents: list[Any]) -> str:
+    if not documents:
+        return "—"
+    return format_html_join(
+        format_html("<br>"),
+        '<a href="{}">{}</a>',
+        ((reverse(url_name, args=[pk, d.pk]), d.original_name) for d in documents),
+    )
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note to the member"), widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -324,9 +334,34 @@ class FindingAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
 
     @admin.display(description=_("evidence"))
     def evidence_links(self, finding: Finding) -> str:
-        return (
-            ", ".join(str(e.document) for e in finding.evidence.select_related("document")) or "—"
+        return _document_links(
+            "admin:compliance_finding_document",
+            finding.pk,
+            [e.document for e in finding.evidence.select_related("document")],
         )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:pk>/documents/<uuid:document_id>/",
+                self.admin_site.admin_view(self.document_view),
+                name="compliance_finding_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request: HttpRequest, pk: int, document_id: str) -> Any:
+        finding = self.get_object(request, str(pk))
+        item = (
+            finding.evidence.select_related("document").filter(document_id=document_id).first()
+            if finding is not None
+            else None
+        )
+        if item is None:
+            raise Http404
+        if not self.has_view_permission(request, finding):
+            raise PermissionDenied
+        return document_response(request, item.document, actor=request.user)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -427,6 +462,7 @@ class ForfeitureCaseAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore
         "notice_sent_at",
         "response_due_on",
         "response",
+        "response_links",
         "responded_at",
         "responded_by",
         "decision",
@@ -439,8 +475,43 @@ class ForfeitureCaseAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore
 
     @admin.display(description=_("findings and cycles"))
     def linked(self, case: ForfeitureCase) -> str:
-        parts = [str(f) for f in case.findings.all()] + [str(c) for c in case.cycles.all()]
+        parts = [str(f) for f in case.findings.select_related("criterion")] + [
+            str(c) for c in case.cycles.select_related("member")
+        ]
         return "; ".join(parts) or "—"
+
+    @admin.display(description=_("response documents"))
+    def response_links(self, case: ForfeitureCase) -> str:
+        return _document_links(
+            "admin:compliance_forfeiturecase_document",
+            case.pk,
+            [d.document for d in case.response_documents.select_related("document")],
+        )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:pk>/documents/<uuid:document_id>/",
+                self.admin_site.admin_view(self.document_view),
+                name="compliance_forfeiturecase_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request: HttpRequest, pk: int, document_id: str) -> Any:
+        case = self.get_object(request, str(pk))
+        item = (
+            case.response_documents.select_related("document")
+            .filter(document_id=document_id)
+            .first()
+            if case is not None
+            else None
+        )
+        if item is None:
+            raise Http404
+        if not self.has_view_permission(request, case):
+            raise PermissionDenied
+        return document_response(request, item.document, actor=request.user)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

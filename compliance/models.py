@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alliance_portal.states import Transition
 from licensing.models import Criterion, LicenceAgreement
@@ -487,11 +488,11 @@ class CaseResponseDocument(models.Model):
 
 
 class CertificateStatus(models.TextChoices):
-    PENDING = "pending", _("Being prepared")
-    ISSUED = "issued", _("Valid")
-    REVOKED = "revoked", _("Revoked")
-    EXPIRED = "expired", _("Expired")
-    SUPERSEDED = "superseded", _("Superseded")
+    PENDING = "pending", pgettext_lazy("certificate status", "Being prepared")
+    ISSUED = "issued", pgettext_lazy("certificate status", "Valid")
+    REVOKED = "revoked", pgettext_lazy("certificate status", "Revoked")
+    EXPIRED = "expired", pgettext_lazy("certificate status", "Expired")
+    SUPERSEDED = "superseded", pgettext_lazy("certificate status", "Superseded")
 
 
 class ComplianceCertificate(models.Model):

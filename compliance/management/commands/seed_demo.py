@@ -19,7 +19,15 @@ from django.utils.html import escape
 from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
 from compliance import services as compliance
-from compliance.models import AnswerChoice, CycleKind, Grade, Grounds, Severity
+from compliance.models import (
+    AnswerChoice,
+    AuditorGrant,
+    ComplianceCertificate,
+    CycleKind,
+    Grade,
+    Grounds,
+    Severity,
+)
 from licensing import services as licensing
 from licensing.agreement import agreement_text, sha256_text
 from licensing.signing import consents
@@ -27,6 +35,8 @@ from members import services as members
 from members.models import Application, DocumentRequirement, Member, Role, User
 
 DEMO_PASSWORD = "alliance-demo"
+# The demo certificate's code is fixed so the README can link to it; real codes are random.
+DEMO_VERIFICATION_CODE = "demo-Hz3kQ8vN1pXw5tRb7yLc2mAe9sDf0gJu"
 
 DEMO_USERS: list[dict[str, Any]] = [
     {
@@ -131,6 +141,9 @@ class Command(BaseCommand):
             self._seed_members(users)
         for email in users:
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  Demo certificate: {settings.ALLIANCE_BASE_URL}/verify/{DEMO_VERIFICATION_CODE}/"
+        )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def _seed_compliance(self, users: dict[str, User], demo: Member) -> None:
@@ -171,6 +184,17 @@ class Command(BaseCommand):
                 cycle=past,
                 grade=Grade.IMPROVEMENT,
                 note="Good evidence overall; see the open finding on 2.4.",
+            )
+            ComplianceCertificate.objects.filter(cycle=past).update(
+                verification_code=DEMO_VERIFICATION_CODE
+            )
+            compliance.auditor_grant_save(
+                actor=staff,
+                grant=AuditorGrant(
+                    auditor=users["auditor@example.com"],
+                    member=demo,
+                    expires_on=timezone.localdate() + timedelta(days=365),
+                ),
             )
             # This year's review, half answered by the compliance officer.
             current = compliance.cycle_open(actor=staff, member=demo, kind=CycleKind.PERIODIC)

@@ -1,0 +1,146 @@
+"""The periodic jobs: idempotent, no duplicate e-mail, bounded queries, one runner at a time."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.utils import timezone
+
+from compliance.models import CycleStatus, Finding, ForfeitureCase, ReviewCycle
+from compliance.services import jobs
+from licensing.models import LicenceAgreement
+from members.models import Member
+from tests.factories import MemberFactory, cycle_for, licence_in, member_with, signatory_of
+
+
+@pytest.mark.django_db
+def test_due_cycles_open_once(django_capture_on_commit_callbacks):
+    fresh = licence_in("active")  # never reviewed: its first review falls due now
+    reviewed = licence_in("active")
+    cycle_for("accepted", licence=reviewed, decided_at=timezone.now())  # next one in a year
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.cycles_open_due() == 1
+    assert jobs.cycles_open_due() == 0
+    opened = ReviewCycle.objects.get(member=fresh.member, status=CycleStatus.OPEN)
+    assert opened.kind == "initial"
+    assert not ReviewCycle.objects.filter(member=reviewed.member, status=CycleStatus.OPEN).exists()
+    assert any("Attestation due" in m.subject for m in mail.outbox)
+
+
+@pytest.mark.django_db
+def test_periodic_review_follows_the_risk_rating():
+    member, _signatory = member_with()
+    Member.objects.filter(pk=member.pk).update(risk_rating="high")
+    licence = licence_in("active", member=member)
+    cycle_for("accepted", licence=licence, decided_at=timezone.now() - timedelta(days=170))
+    assert jobs.cycles_open_due() == 1  # six months for a high risk, within the answering period
+    cycle = ReviewCycle.objects.get(status=CycleStatus.OPEN)
+    assert cycle.kind == "periodic"
+
+
+@pytest.mark.django_db
+def test_reminders_are_sent_once_per_date(django_capture_on_commit_callbacks):
+    cycle = cycle_for("open")
+    ReviewCycle.objects.filter(pk=cycle.pk).update(due_on=timezone.localdate() + timedelta(days=7))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.reminders_send() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.reminders_send() == 0
+    reminders = [m for m in mail.outbox if "Reminder" in m.subject]
+    assert len(reminders) == 1 and signatory_of(cycle.member).email in reminders[0].to
+    assert "in 7 days" in reminders[0].body
+
+
+@pytest.mark.django_db
+def test_staff_digest_once_a_day(staff_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.staff_digest_send() is True
+        assert jobs.staff_digest_send() is False
+    assert [m.to for m in mail.outbox] == [[staff_user.email]]
+
+
+@pytest.mark.django_db
+def test_overdue_escalation_once_and_optional_case(settings, staff_user):
+    settings.ALLIANCE_OPEN_CASE_WHEN_OVERDUE = True
+    cycle = cycle_for("open")
+    ReviewCycle.objects.filter(pk=cycle.pk).update(due_on=timezone.localdate() - timedelta(days=30))
+    finding = Finding.objects.create(
+        cycle=cycle_for("accepted", licence=licence_in("active")),
+        severity="minor",
+        description="Gap",
+        corrective_action="Fix",
+        due_on=timezone.localdate() - timedelta(days=30),
+        raised_by=staff_user,
+    )
+    assert jobs.overdue_escalate() == 2
+    assert jobs.overdue_escalate() == 0
+    finding.refresh_from_db()
+    assert finding.status == "escalated"
+    case = ForfeitureCase.objects.get()
+    assert case.grounds == "failure_to_attest" and case.opened_by is None
+
+
+@pytest.mark.django_db
+def test_a_second_runner_waits_its_turn():
+    licence_in("active")
+    with jobs.job_lock("cycles_open_due") as mine:
+        assert mine
+        assert jobs.cycles_open_due() == 0  # the other beat holds the lock
+    assert jobs.cycles_open_due() == 1
+
+
+@pytest.mark.django_db
+def test_jobs_run_a_bounded_number_of_queries_for_a_thousand_members(
+    django_assert_max_num_queries,
+):
+    template = licence_in("active", member=MemberFactory())
+    members = Member.objects.bulk_create(
+        Member(
+            legal_name=f"Bulk {i} Ltd",
+            registration_number=f"BULK-{i}",
+            country="BE",
+            address="x",
+            kp_registration=f"KP-B{i}",
+            contract_reference=f"LTC-B{i}",
+            risk_rating="low",
+            approved_at=timezone.now(),
+        )
+        for i in range(1000)
+    )
+    LicenceAgreement.objects.bulk_create(
+        LicenceAgreement(
+            member=member,
+            template_id=template.template_id,
+            guidelines_id=template.guidelines_id,
+            status="active",
+            number=f"AA-2020-{i:05d}",
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() + timedelta(days=1000),
+        )
+        for i, member in enumerate(members)
+    )
+    ReviewCycle.objects.bulk_create(
+        ReviewCycle(
+            member=member,
+            licence_id=licence.pk,
+            kind="periodic",
+            status="accepted",
+            outcome="compliant",
+            due_on=timezone.localdate(),
+            decided_at=timezone.now(),
+        )
+        for member, licence in zip(
+            members,
+            LicenceAgreement.objects.filter(member__in=members).order_by("member_id"),
+            strict=True,
+        )
+    )
+    cache.clear()
+    with django_assert_max_num_queries(60):
+        jobs.cycles_open_due()  # the template's member is due: one cycle opened
+    with django_assert_max_num_queries(10):
+        jobs.reminders_send()
+    with django_assert_max_num_queries(10):
+        jobs.overdue_escalate()
+    assert ReviewCycle.objects.filter(status=CycleStatus.OPEN).count() == 1

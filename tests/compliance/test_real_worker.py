@@ -1,0 +1,124 @@
+"""Certificates with a real Celery worker on Redis."""
+
+import io
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pypdf
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from alliance_portal.celery import app as celery_app
+from alliance_portal.documents import document_read
+from compliance import services
+from compliance.models import CertificateStatus, ComplianceCertificate
+from tests.compliance.test_certificates import validate_signature
+from tests.factories import answer_everything, cycle_for, signatory_of
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+class Worker:
+    """A `celery worker` process using this test's database, on a private queue."""
+
+    def __init__(self, queue: str) -> None:
+        db = connection.settings_dict
+        credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "alliance_portal.settings.test",
+            "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+            "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "alliance_portal",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+def queue(transactional_db, reference_data):
+    """Route this test's tasks to a queue of its own, and send them for real."""
+    name = f"test-{uuid.uuid4().hex}"
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_routes)
+    celery_app.conf.task_always_eager = False
+    # Through update(): Celery rebuilds its router only when task_routes change that way.
+    celery_app.conf.update(task_routes={"*": {"queue": name}})
+    workers: list[Worker] = []
+    yield name, workers
+    for worker in workers:
+        worker.stop()
+    celery_app.conf.task_always_eager = saved[0]
+    celery_app.conf.update(task_routes=saved[1])
+
+
+def submitted_in_review(staff):
+    cycle = cycle_for("open")
+    signatory = signatory_of(cycle.member)
+    answer_everything(cycle, signatory)
+    services.cycle_submit(actor=signatory, cycle=cycle, typed_name="Ivan", declared=True)
+    services.cycle_start_review(actor=staff, cycle=cycle)
+    return cycle
+
+
+def wait_until_issued(cycle, timeout: float = 90) -> ComplianceCertificate:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        certificate = ComplianceCertificate.objects.filter(cycle=cycle).first()
+        if certificate is not None and certificate.status == CertificateStatus.ISSUED:
+            return certificate
+        time.sleep(0.3)
+    raise AssertionError("no certificate was issued")
+
+
+def test_accepting_a_cycle_ends_with_a_signed_certificate_from_the_worker(queue):
+    from tests.factories import UserFactory
+
+    name, workers = queue
+    workers.append(Worker(name))
+    staff = UserFactory(staff=True)
+    cycle = submitted_in_review(staff)
+    services.cycle_accept(actor=staff, cycle=cycle, grade="minor")
+    certificate = wait_until_issued(cycle)
+    content = document_read(certificate.pdf)
+    import hashlib
+
+    assert hashlib.sha256(content).hexdigest() == certificate.pdf.sha256
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages)
+    assert cycle.member.legal_name in text and cycle.licence.number in text
+    assert "Minor non-conformity" in text and certificate.valid_until.isoformat() in text
+    assert certificate.verification_code in "".join(text.split())
+    assert validate_signature(content)
