@@ -207,3 +207,24 @@ def test_two_deciders_at_once_make_one_decision(reference_data):
 
     assert AuditEvent.objects.filter(action="case.decided").count() == 1
     assert AuditEvent.objects.filter(action="licence.suspend").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_decision_failing_after_the_licence_changed_leaves_nothing(staff_user, monkeypatch):
+    """The licence is forfeited first, then recording the decision fails: all of it rolls back."""
+    from compliance.services import cases as case_services
+
+    case = open_case(staff_user, status=K.RESPONSE_RECEIVED)
+    real_record = case_services.audit_record
+
+    def failing_record(**kwargs):
+        if kwargs.get("action") == "case.decided":
+            raise RuntimeError("the audit log is unavailable")
+        return real_record(**kwargs)
+
+    monkeypatch.setattr(case_services, "audit_record", failing_record)
+    with pytest.raises(RuntimeError):
+        services.case_decide(actor=decider(), case=case, decision="forfeiture", reasons="Breach.")
+    case.refresh_from_db()
+    assert case.status == K.RESPONSE_RECEIVED and case.decision == ""
+    assert LicenceAgreement.objects.get(pk=case.licence_id).status == LicenceStatus.ACTIVE

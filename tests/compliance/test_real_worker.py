@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,6 +14,7 @@ import pypdf
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from alliance_portal.celery import app as celery_app
 from alliance_portal.documents import document_read
@@ -122,3 +124,54 @@ def test_accepting_a_cycle_ends_with_a_signed_certificate_from_the_worker(queue)
     assert "Minor non-conformity" in text and certificate.valid_until.isoformat() in text
     assert certificate.verification_code in "".join(text.split())
     assert validate_signature(content)
+
+
+def test_accepting_while_redis_is_down_succeeds_and_the_sweeper_catches_up(queue):
+    """A separate process whose broker is unreachable accepts the cycle, as a web process
+    would while Redis is down; once Redis is back the sweeper renders the certificate."""
+    from tests.factories import UserFactory
+
+    name, workers = queue
+    staff = UserFactory(staff=True)
+    cycle = submitted_in_review(staff)
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "alliance_portal.settings.local",
+        "DATABASE_URL": f"postgres://{quote(db['USER'])}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",  # nothing listens here: Redis is down
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "ALLIANCE_SIGNING_KEY": str(settings.ALLIANCE_SIGNING_KEY),
+        "ALLIANCE_SIGNING_CERT": str(settings.ALLIANCE_SIGNING_CERT),
+    }
+    accept = (
+        "import django; django.setup();"
+        "from compliance import services; from compliance.models import ReviewCycle;"
+        "from members.models import User;"
+        f"services.cycle_accept(actor=User.objects.get(pk={staff.pk}),"
+        f" cycle=ReviewCycle.objects.get(pk={cycle.pk}), grade='compliant'); print('accepted')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", accept],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "accepted" in result.stdout
+    assert "Could not queue" in result.stderr  # logged, not raised
+    cycle.refresh_from_db()
+    assert cycle.status == "accepted"
+    certificate = ComplianceCertificate.objects.get(cycle=cycle)
+    assert certificate.status == CertificateStatus.PENDING
+    # Redis is back: the sweeper, run by a worker, renders what was never queued.
+    ComplianceCertificate.objects.filter(pk=certificate.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    workers.append(Worker(name))
+    from compliance.tasks import run_job
+
+    run_job.delay("render_pending_certificates")
+    assert wait_until_issued(cycle).pdf is not None
