@@ -2,6 +2,7 @@
 
 import io
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 class Worker:
     """A `celery worker` process using this test's database, on a private queue."""
 
-    def __init__(self, queue: str) -> None:
+    def __init__(self, queue: str, log: Path | None = None) -> None:
         db = connection.settings_dict
         credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
         env = {
@@ -38,7 +39,11 @@ class Worker:
             "DJANGO_SETTINGS_MODULE": "alliance_portal.settings.test",
             "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
             "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+            # A message whose worker died unacknowledged comes back after 3 seconds.
+            "CELERY_VISIBILITY_TIMEOUT": "3",
         }
+        self.log = log
+        output = log.open("w") if log is not None else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -57,10 +62,22 @@ class Worker:
             ],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=output,
             stderr=subprocess.STDOUT,
-            text=True,
         )
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        assert self.log is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log.read_text(errors="replace"):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the worker never logged {text!r}")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -175,3 +192,37 @@ def test_accepting_while_redis_is_down_succeeds_and_the_sweeper_catches_up(queue
 
     run_job.delay("render_pending_certificates")
     assert wait_until_issued(cycle).pdf is not None
+
+
+def test_a_worker_killed_mid_task_still_renders_the_certificate_once(queue, tmp_path):
+    from alliance_portal.models import AuditEvent, Document
+    from tests.factories import UserFactory
+
+    name, workers = queue
+    first = Worker(name, log=tmp_path / "first.log")
+    workers.append(first)
+    first.wait_for("ready")
+    staff = UserFactory(staff=True)
+    cycle = submitted_in_review(staff)
+    services.cycle_accept(actor=staff, cycle=cycle, grade="compliant")
+    first.wait_for("compliance.tasks.certificate_render")  # received: kill it now
+    first.kill()
+    # The message was never acknowledged (acks_late): Redis gives it back after the
+    # visibility timeout, and the sweeper picks up whatever is still pending — whichever
+    # comes first, the certificate must be rendered once.
+    workers.append(Worker(name, log=tmp_path / "second.log"))
+    ComplianceCertificate.objects.filter(cycle=cycle).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    from compliance.tasks import run_job
+
+    run_job.delay("render_pending_certificates")
+    certificate = wait_until_issued(cycle)
+    time.sleep(2)  # room for a duplicate delivery to misbehave
+    assert Document.objects.filter(original_name=f"{certificate.number}.pdf").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="certificate.issued", target_id=str(certificate.pk)
+        ).count()
+        == 1
+    )
