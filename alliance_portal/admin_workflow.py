@@ -94,3 +94,27 @@ class WorkflowAdminMixin:
             },
             status=400 if request.method == "POST" else 200,
         )
+
+
+class AddFormMixin:
+    """For a ModelAdmin whose records are created by a service from a small form (``add_form``)
+    and are read-only afterwards (``readonly_fields``, shown as ``fields``)."""
+
+    add_form: type[forms.ModelForm]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = self.add_form._meta.fields
+        return super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields  # type: ignore[attr-defined]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return list(self.add_form._meta.fields or []) if obj is None else self.readonly_fields  # type: ignore[attr-defined]
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        return [] if obj is None else self.inlines  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from alliance_portal.admin_workflow import WorkflowAdminMixin
+from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from alliance_portal.roles import AUDITORS_GROUP
 from members.models import Member, User
@@ -166,7 +166,8 @@ class NewCycleForm(forms.ModelForm):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    add_form = NewCycleForm
     transitions = CYCLE_TRANSITIONS
     workflow_actions = {
         "start_review": (_("Start review"), None),
@@ -195,23 +196,6 @@ class ReviewCycleAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[mi
         "decided_by",
     )
     fields = readonly_fields
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        if obj is None:
-            kwargs["form"] = NewCycleForm
-            kwargs["fields"] = NewCycleForm.Meta.fields
-        return super().get_form(request, obj, change, **kwargs)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return () if obj is None else self.readonly_fields
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return NewCycleForm.Meta.fields if obj is None else self.fields
-
-    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
-        return [] if obj is None else self.inlines
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -298,7 +282,8 @@ class FindingForm(forms.ModelForm):
 
 
 @admin.register(Finding)
-class FindingAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class FindingAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    add_form = FindingForm
     transitions = FINDING_TRANSITIONS
     workflow_actions = {
         "close": (_("Close"), None),
@@ -363,20 +348,6 @@ class FindingAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
             raise PermissionDenied
         return document_response(request, item.document, actor=request.user)
 
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        if obj is None:
-            kwargs["form"] = FindingForm
-            kwargs["fields"] = FindingForm.Meta.fields
-        return super().get_form(request, obj, change, **kwargs)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return () if obj is None else self.readonly_fields
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return FindingForm.Meta.fields if obj is None else self.readonly_fields
-
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -438,7 +409,8 @@ class NewCaseForm(forms.ModelForm):
 
 
 @admin.register(ForfeitureCase)
-class ForfeitureCaseAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    add_form = NewCaseForm
     transitions = CASE_TRANSITIONS
     workflow_actions = {
         "send_notice": (_("Send notice"), None),
@@ -512,20 +484,6 @@ class ForfeitureCaseAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore
         if not self.has_view_permission(request, case):
             raise PermissionDenied
         return document_response(request, item.document, actor=request.user)
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        if obj is None:
-            kwargs["form"] = NewCaseForm
-            kwargs["fields"] = NewCaseForm.Meta.fields
-        return super().get_form(request, obj, change, **kwargs)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return () if obj is None else self.readonly_fields
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return NewCaseForm.Meta.fields if obj is None else self.readonly_fields
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from alliance_portal.admin_workflow import WorkflowAdminMixin
+from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from members.models import User
 
@@ -103,7 +103,8 @@ class SignatureInline(admin.StackedInline):
 
 
 @admin.register(LicenceAgreement)
-class LicenceAgreementAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    add_form = NewLicenceForm
     transitions = LICENCE_TRANSITIONS
     workflow_actions = LICENCE_ACTIONS
     list_display = ["__str__", "member", "country", "status", "starts_on", "ends_on"]
@@ -168,23 +169,6 @@ class LicenceAgreementAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: igno
         if not self.has_view_permission(request, licence):
             raise PermissionDenied
         return document_response(request, licence.signed_pdf, actor=request.user)
-
-    def get_form(  # type: ignore[override]
-        self, request: HttpRequest, obj: Any = None, **kwargs: Any
-    ) -> Any:
-        if obj is None:
-            kwargs["form"] = NewLicenceForm
-            kwargs["fields"] = NewLicenceForm.Meta.fields
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [] if obj is None else self.readonly_fields
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return NewLicenceForm.Meta.fields if obj is None else self.fields
-
-    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
-        return [] if obj is None else self.inlines
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
