@@ -85,13 +85,18 @@ def _cycle_context(request: HttpRequest, cycle: ReviewCycle) -> dict[str, Any]:
 
 
 def _row_response(
-    request: HttpRequest, cycle_pk: int, criterion_pk: int, status: int = 200, **extra: Any
+    request: HttpRequest,
+    cycle_pk: int,
+    criterion_pk: int,
+    template: str,
+    status: int = 200,
+    **extra: Any,
 ) -> HttpResponse:
-    """The answer's row, and the progress bar out of band, after a change."""
+    """After a change: the part of the row that changed, and the progress out of band."""
     cycle = selectors.cycle_for_user(_me(request), cycle_pk)
     answer = next(a for a in cycle.answers.all() if a.criterion_id == criterion_pk)
-    context = {**_cycle_context(request, cycle), "answer": answer, "oob": True, **extra}
-    return render(request, "compliance/includes/answer_row.html", context, status=status)
+    context = {**_cycle_context(request, cycle), "answer": answer, **extra}
+    return render(request, f"compliance/includes/{template}.html", context, status=status)
 
 
 @login_required
@@ -130,7 +135,13 @@ def answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespons
             reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}"
         )
     return _row_response(
-        request, pk, criterion_pk, status=400 if error else 200, row_error=error, saved=not error
+        request,
+        pk,
+        criterion_pk,
+        "answer_saved",
+        status=400 if error else 200,
+        row_error=error,
+        saved=not error,
     )
 
 
@@ -165,7 +176,12 @@ def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRes
             reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}"
         )
     return _row_response(
-        request, pk, criterion_pk, status=400 if error else 200, upload_error=error
+        request,
+        pk,
+        criterion_pk,
+        "evidence_changed",
+        status=400 if error else 200,
+        upload_error=error,
     )
 
 
@@ -188,7 +204,7 @@ def evidence_remove(request: HttpRequest, pk: int, document_id: str) -> HttpResp
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     if request.htmx:  # type: ignore[attr-defined]
-        return _row_response(request, pk, criterion_pk)
+        return _row_response(request, pk, criterion_pk, "evidence_changed")
     return redirect(reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}")
 
 

@@ -89,8 +89,12 @@ class TestAttestationPage:
         )
         assert response.status_code == 200
         html = response.content.decode()
-        assert f'id="criterion-{criterion.code.replace(".", "")}"' in html
-        assert 'id="progress"' in html and 'hx-swap-oob="true"' in html
+        slug = criterion.code.replace(".", "")
+        # Only the row's state, its errors and the progress come back: the inputs stay as typed.
+        assert f'id="state-{slug}" hx-swap-oob="true">Saved<' in html
+        assert f'id="error-{slug}" hx-swap-oob="true"' in html
+        assert 'name="explanation"' not in html
+        assert 'id="progress" class="mb-3" hx-swap-oob="true"' in html
         assert "1 of 12 criteria complete" in html
         assert Answer.objects.get(cycle=cycle, criterion=criterion).answer == "compliant"
 
