@@ -24,6 +24,7 @@ from alliance_portal.jobs import enqueue_on_commit
 from alliance_portal.pdf import render_pdf_template
 from alliance_portal.states import transition_target
 from members.models import Member, Role, User
+from members.selectors import people_of
 
 from . import tasks
 from .agreement import agreement_text, check_template_text, sha256_text
@@ -84,10 +85,7 @@ def _licence_url(licence: LicenceAgreement) -> str:
 
 
 def _tell_signatories(licence: LicenceAgreement, template: str, **context: Any) -> None:
-    signatories = User.objects.filter(
-        memberships__member=licence.member, memberships__role=Role.SIGNATORY, is_active=True
-    )
-    for user in signatories:
+    for user in people_of(licence.member, [Role.SIGNATORY]):
         email_queue(
             to=user.email,
             template=template,

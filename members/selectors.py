@@ -105,5 +105,12 @@ def active_requirements() -> QuerySet[DocumentRequirement]:
     return DocumentRequirement.objects.filter(active=True).order_by("position", "code")
 
 
+def people_of(member: Member, roles: list[str]) -> QuerySet[User]:
+    """Active users of a member in the given roles: who to e-mail about it."""
+    return User.objects.filter(
+        is_active=True, memberships__member=member, memberships__role__in=roles
+    ).distinct()
+
+
 def staff_recipients() -> QuerySet[User]:
     return User.objects.filter(is_active=True, groups__name=STAFF_GROUP).distinct()

@@ -7,7 +7,6 @@ from datetime import timedelta
 import segno
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -225,7 +224,6 @@ def certificate_batch_run(*, batch_id: int) -> CertificateBatch:
             locked = lock(CertificateBatch, batch.pk)
             latest = (
                 ReviewCycle.objects.filter(member=member, status=CycleStatus.ACCEPTED)
-                .annotate(last=Max("decided_at"))
                 .order_by("-decided_at")
                 .first()
             )

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from alliance_portal.emails import absolute_url, email_queue
 from alliance_portal.states import Transition, transition_target
-from members.models import Member, Role, User
-from members.selectors import staff_recipients
+from members.models import Member, Role
+from members.selectors import people_of, staff_recipients
 
 
 def move(obj: Any, table: dict[str, Transition], action: str) -> str:
@@ -24,12 +24,7 @@ def lock(model: type[models.Model], pk: int) -> Any:
 
 def tell_member(member: Member, template: str, path: str, **context: Any) -> None:
     """E-mail the member's signatories and compliance officers, each in their language."""
-    people = User.objects.filter(
-        memberships__member=member,
-        memberships__role__in=[Role.SIGNATORY, Role.COMPLIANCE_OFFICER],
-        is_active=True,
-    ).distinct()
-    for user in people:
+    for user in people_of(member, [Role.SIGNATORY, Role.COMPLIANCE_OFFICER]):
         email_queue(
             to=user.email,
             template=template,
