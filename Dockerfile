@@ -19,12 +19,14 @@ COPY requirements/ requirements/
 RUN pip install -r requirements/base.txt
 
 COPY . .
-# Build-time only values: collectstatic and compilemessages need settings, not secrets.
-RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/build.db \
-      python manage.py collectstatic --no-input \
- && DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/build.db \
-      python manage.py compilemessages --ignore=.venv \
- && mkdir -p /app/var/private && chown -R alliance /app/var
+# Build-time only values: collectstatic and compilemessages need settings, not secrets or
+# services (production settings refuse to load without every required variable).
+ARG BUILD_ENV="DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
+  DATABASE_URL=sqlite:////tmp/build.db CELERY_BROKER_URL=redis://build-only:6379/0 \
+  REDIS_URL=redis://build-only:6379/1 ANTIVIRUS=clamd"
+RUN env $BUILD_ENV python manage.py collectstatic --no-input \
+ && env $BUILD_ENV python manage.py compilemessages --ignore=.venv \
+ && mkdir -p /app/var/private && chmod 700 /app/var/private && chown -R alliance /app/var
 
 USER alliance
 EXPOSE 8000

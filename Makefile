@@ -59,6 +59,7 @@ lint: $(VENV)/.dev-installed
 	  DJANGO_ALLOWED_HOSTS=alliance.example.com \
 	  DATABASE_URL=postgres://alliance@db.example.com:5432/alliance \
 	  CELERY_BROKER_URL=redis://redis.example.com:6379/0 REDIS_URL=redis://redis.example.com:6379/1 \
+	  ANTIVIRUS=clamd CLAMD_ADDRESS=tcp://clamd.example.com:3310 \
 	  $(MANAGE) check --deploy --fail-level WARNING
 	$(VENV)/bin/mypy .
 

@@ -1,7 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import AuditEvent, Document
+from .models import AuditEvent, Document, OutboxMessage
+from .outbox import SCRUBBED, outbox_acknowledge, outbox_retry
+
+
+def delivery_history(messages_: QuerySet[OutboxMessage], limit: int = 50) -> SafeString:
+    """The e-mails sent about a record, as a table for its admin page (a read-only field)."""
+    rows = list(messages_.filter(kind=OutboxMessage.Kind.EMAIL).order_by("-created_at")[:limit])
+    return render_to_string("admin/includes/delivery_history.html", {"messages": rows})
 
 
 @admin.register(AuditEvent)
@@ -68,6 +80,107 @@ class DocumentAdmin(admin.ModelAdmin):
         "uploaded_at",
     ]
     exclude = ["storage_name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Every e-mail and queued task with its delivery record. Read-only but for two actions
+    on failed messages: send again, and acknowledge (seen and dealt with)."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "status",
+        "recipient",
+        "subject_or_task",
+        "target_label",
+        "attempts",
+        "delivered_at",
+        "acknowledged_at",
+    ]
+    list_filter = ["status", "kind", ("acknowledged_at", admin.EmptyFieldListFilter), "template"]
+    search_fields = ["recipient", "subject", "task_name", "target_label"]
+    show_full_result_count = False
+    actions = ["send_again", "acknowledge"]
+    readonly_fields = [
+        "kind",
+        "status",
+        "created_at",
+        "recipient",
+        "template",
+        "language",
+        "subject",
+        "body",
+        "message_id",
+        "task_name",
+        "task_args",
+        "task_kwargs",
+        "target_type",
+        "target_id",
+        "target_label",
+        "attempts",
+        "next_attempt_at",
+        "give_up_at",
+        "last_error",
+        "delivered_at",
+        "failed_at",
+        "acknowledged_at",
+        "acknowledged_by",
+    ]
+    fields = list(readonly_fields)
+
+    @admin.display(description=_("subject or task"))
+    def subject_or_task(self, message: OutboxMessage) -> str:
+        return message.subject or message.task_name
+
+    @admin.display(description=_("text"))
+    def body(self, message: OutboxMessage) -> str:
+        # A message with a secret link is never shown, not even before it is sent.
+        return SCRUBBED if message.sensitive else message.body_text
+
+    @admin.action(description=_("Send the selected failed messages again"))
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        done = refused = 0
+        for message in queryset.filter(status=OutboxMessage.Status.FAILED):
+            if message.sensitive:
+                refused += 1
+                continue
+            done += outbox_retry(actor=request.user, message=message, request=request)
+        self.message_user(
+            request,
+            ngettext("%(n)d message queued again.", "%(n)d messages queued again.", done)
+            % {"n": done},
+        )
+        if refused:
+            self.message_user(
+                request,
+                _(
+                    "Messages with a one-time link are not kept and cannot be sent again: "
+                    "send a new invitation or ask the person to request a new link."
+                ),
+                level=messages.WARNING,
+            )
+
+    @admin.action(description=_("Acknowledge the selected failed messages"))
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        done = sum(
+            outbox_acknowledge(actor=request.user, message=message, request=request)
+            for message in queryset.filter(status=OutboxMessage.Status.FAILED)
+        )
+        self.message_user(
+            request,
+            ngettext("%(n)d message acknowledged.", "%(n)d messages acknowledged.", done)
+            % {"n": done},
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

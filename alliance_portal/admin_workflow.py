@@ -32,6 +32,10 @@ class WorkflowAdminMixin:
     def perform(self, request: HttpRequest, obj: Any, action: str, data: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def action_available(self, obj: Any, action: str) -> bool:
+        """For actions that are not transitions: whether to offer the button now."""
+        return True
+
     def _url_name(self, suffix: str) -> str:
         opts = self.model._meta  # type: ignore[attr-defined]
         return f"{opts.app_label}_{opts.model_name}_{suffix}"
@@ -55,7 +59,8 @@ class WorkflowAdminMixin:
             context["workflow_actions"] = [
                 (reverse(f"admin:{self._url_name('act')}", args=[obj.pk, action]), label)
                 for action, (label, _form) in self.workflow_actions.items()
-                if action in allowed or action not in self.transitions
+                if action in allowed
+                or (action not in self.transitions and self.action_available(obj, action))
             ]
         return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
 

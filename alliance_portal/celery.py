@@ -74,10 +74,21 @@ app.conf.update(
             "schedule": crontab(minute="*/5"),
             "args": ["render_pending_certificates"],
         },
+        # A re-issue batch whose worker died: resumed after five minutes without progress.
+        "resume-certificate-batches": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(minute="*/2"),
+            "args": ["resume_certificate_batches"],
+        },
         "render-missing-licence-pdfs": {
             "task": "compliance.tasks.run_job",
             "schedule": crontab(minute="*/10"),
             "args": ["render_missing_licence_pdfs"],
+        },
+        "sweep-orphan-files": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(minute=20),
+            "args": ["sweep_orphan_files"],
         },
         "clear-expired-sessions": {
             "task": "alliance_portal.tasks.sessions_clear_expired",

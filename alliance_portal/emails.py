@@ -1,17 +1,21 @@
-"""E-mail in the recipient's language, HTML with a plain-text part, sent by a Celery task.
+"""E-mail in the recipient's language, HTML with a plain-text part, sent through the outbox.
 
 A message is three templates: ``templates/emails/<name>_subject.txt``, ``<name>.txt`` and
-``<name>.html``. Context values must be JSON-serialisable: the task receives them as JSON.
+``<name>.html``. It is rendered when queued, inside the caller's transaction, and kept in
+the outbox row with its delivery record (``alliance_portal.outbox``).
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .jobs import enqueue_on_commit
+from .models import OutboxMessage
+from .outbox import about_fields, email_record
 
 
 def absolute_url(path: str) -> str:
@@ -19,6 +23,7 @@ def absolute_url(path: str) -> str:
 
 
 def email_render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """Subject (one line, with the portal's prefix), text and HTML."""
     context = {**context, "portal_url": settings.ALLIANCE_BASE_URL}
     with translation.override(language):
         subject = render_to_string(f"emails/{template}_subject.txt", context)
@@ -28,15 +33,81 @@ def email_render(template: str, context: dict[str, Any], language: str) -> tuple
     return one_line, text, html
 
 
-def email_send_now(*, to: str, template: str, context: dict[str, Any], language: str) -> None:
+def email_queue(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    about: models.Model | None = None,
+    member_id: int | None = None,
+    on_delivery: str = "",
+    sensitive: bool = False,
+) -> OutboxMessage:
+    """Record an e-mail in the caller's transaction: sent once that commits, never if it
+    rolls back. ``about`` and ``member_id`` put it in the delivery history of that record
+    and member; ``on_delivery`` names a task run once the mail server accepted it."""
+    language = language or settings.LANGUAGE_CODE
     subject, text, html = email_render(template, context, language)
-    message = EmailMultiAlternatives(subject, text, to=[to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    return email_record(
+        recipient=to,
+        template=template,
+        language=language,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        member_ref=member_id,
+        on_delivery=on_delivery,
+        sensitive=sensitive,
+        **about_fields(about),
+    )
 
 
-def email_queue(*, to: str, template: str, context: dict[str, Any], language: str) -> None:
-    """Send after the current transaction commits (nothing is sent if it rolls back)."""
-    from .tasks import email_send
+def email_people(
+    people: Iterable[Any],
+    *,
+    template: str,
+    context: dict[str, Any],
+    about: models.Model | None = None,
+    member_id: int | None = None,
+    on_delivery: str = "",
+) -> list[OutboxMessage]:
+    """The same message to each person (users: ``email`` and ``language``), each in their
+    own language."""
+    return [
+        email_queue(
+            to=person.email,
+            template=template,
+            language=person.language,
+            context=context,
+            about=about,
+            member_id=member_id,
+            on_delivery=on_delivery,
+        )
+        for person in people
+    ]
 
-    enqueue_on_commit(email_send, to=to, template=template, context=context, language=language)
+
+def email_queue_message(
+    message: EmailMessage, *, template: str = "", sensitive: bool = True
+) -> list[OutboxMessage]:
+    """Record a message built elsewhere (allauth's account e-mails, which carry confirmation
+    and reset links: sensitive), one row per recipient."""
+    html = ""
+    if isinstance(message, EmailMultiAlternatives):
+        html = next((str(body) for body, kind in message.alternatives if kind == "text/html"), "")
+    text = str(message.body)
+    if message.content_subtype == "html":
+        html, text = text, ""
+    return [
+        email_record(
+            recipient=recipient,
+            template=template,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            subject=" ".join(str(message.subject).split())[:300],
+            body_text=text,
+            body_html=html,
+            sensitive=sensitive,
+        )
+        for recipient in message.to
+    ]

@@ -1,32 +1,19 @@
-"""Queueing Celery work from services: after the commit, and never failing the request."""
+"""Queueing Celery work from services (through the outbox), and the periodic jobs' lock."""
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from celery import Task
 from django.core.cache import cache
-from django.db import transaction
-from kombu.exceptions import OperationalError
 
-logger = logging.getLogger(__name__)
+from .outbox import task_queue
 
 
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Send `task` once the current transaction commits.
-
-    If the broker is down the work is logged as not queued and the request still succeeds;
-    jobs whose loss matters are picked up again by their sweeper.
-    """
-
-    def send() -> None:
-        try:
-            task.apply_async(args=args, kwargs=kwargs, retry=False)
-        except OperationalError:
-            logger.exception("Could not queue %s: broker unavailable", task.name)
-
-    transaction.on_commit(send, robust=True)
+    """Record `task` in the current transaction; the outbox relay sends it to the broker
+    after the commit (never if the transaction rolls back, never from the request)."""
+    task_queue(task, args=args, kwargs=kwargs)
 
 
 @contextmanager

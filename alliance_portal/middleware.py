@@ -4,12 +4,17 @@ from allauth.account.authentication import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
+from .audit import audit_record
 from .roles import is_auditor
 
 
@@ -64,3 +69,51 @@ class RequireMFAMiddleware:
         if not request.path_info.startswith(settings.ALLIANCE_MFA_PROTECTED_PATHS):
             return False
         return bool(user.is_staff or is_auditor(user))
+
+
+class StaffIdleTimeoutMiddleware:
+    """Staff and auditor sessions end after ``ALLIANCE_STAFF_IDLE_MINUTES`` without a request,
+    on top of the absolute ``SESSION_COOKIE_AGE``: an unattended admin tab must not stay open
+    all day. Members keep the ordinary session.
+
+    The last activity is written to the session at most once a minute (a session write is a
+    database write), so the limit holds to within that minute.
+    """
+
+    SESSION_KEY = "alliance_last_activity"
+    RESOLUTION_SECONDS = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and (user.is_staff or is_auditor(user)):
+            now = timezone.now().timestamp()
+            last = request.session.get(self.SESSION_KEY)
+            limit = settings.ALLIANCE_STAFF_IDLE_MINUTES * 60
+            if isinstance(last, int | float) and now - last > limit:
+                return self._sign_out(request, idle_seconds=now - last)
+            if not isinstance(last, int | float) or now - last >= self.RESOLUTION_SECONDS:
+                request.session[self.SESSION_KEY] = now
+        return self.get_response(request)
+
+    def _sign_out(self, request: HttpRequest, *, idle_seconds: float) -> HttpResponse:
+        user = request.user
+        audit_record(
+            actor=user,
+            action="auth.idle_logout",
+            target=user,  # type: ignore[arg-type]
+            payload={"idle_minutes": int(idle_seconds // 60)},
+            request=request,
+        )
+        logout(request)
+        messages.info(
+            request,
+            _("You were signed out after %(minutes)s minutes without activity.")
+            % {"minutes": settings.ALLIANCE_STAFF_IDLE_MINUTES},
+        )
+        if request.headers.get("HX-Request"):
+            # htmx would follow a redirect and swap the login page into a fragment.
+            return HttpResponseClientRedirect(resolve_url(settings.LOGIN_URL))
+        return redirect_to_login(request.get_full_path())

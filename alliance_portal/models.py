@@ -97,3 +97,109 @@ class Document(models.Model):
     @property
     def quarantined(self) -> bool:
         return self.scan_status == self.ScanStatus.INFECTED
+
+
+class OutboxMessage(models.Model):
+    """An e-mail or a Celery task, recorded in the transaction of the change that caused it.
+
+    Nothing in a request talks to SMTP or the broker: the relay (``manage.py outbox_relay``,
+    or inline after the commit in the embedded default) delivers pending rows, retries with
+    exponential backoff over ``ALLIANCE_OUTBOX_HORIZON`` and then marks them failed for staff
+    to see. The row is the delivery record: when the mail server (or the broker) accepted
+    it, how many attempts it took and the last error. Written only by ``alliance_portal.outbox``.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        TASK = "task", _("Task")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now, editable=False)
+    # What the message is about (like the audit log's target) and the member it concerns,
+    # so staff see the delivery history on the record. Kept as labels: this app sits below
+    # the apps whose records these are.
+    target_type = models.CharField(_("about (type)"), max_length=100, blank=True)
+    target_id = models.CharField(_("about (id)"), max_length=64, blank=True)
+    target_label = models.CharField(_("about"), max_length=255, blank=True)
+    member_ref = models.PositiveBigIntegerField(_("member id"), null=True, blank=True)
+    # E-mail: the message as it was rendered when queued, in the recipient's language.
+    recipient = models.EmailField(_("recipient"), max_length=254, blank=True)
+    template = models.CharField(_("template"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=200, blank=True)
+    # The body carries a secret (an invitation or password-reset link): never shown to staff,
+    # and emptied once the message is delivered or given up.
+    sensitive = models.BooleanField(_("contains a secret link"), default=False)
+    # Task: the registered task name and its JSON arguments.
+    task_name = models.CharField(_("task"), max_length=200, blank=True)
+    task_args = models.JSONField(_("arguments"), default=list, blank=True)
+    task_kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    # A task queued (in the same transaction) once this message is delivered, with
+    # ``message_id=<this row's id>``: how a higher app learns that its notice went out.
+    on_delivery = models.CharField(_("then run"), max_length=200, blank=True)
+    # Delivery.
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    give_up_at = models.DateTimeField(_("retried until"))
+    delivered_at = models.DateTimeField(_("accepted by the server at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("given up at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("failure acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("failure acknowledged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The relay's query: due pending rows, oldest first.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="outbox_due_idx",
+            ),
+            models.Index(fields=["target_type", "target_id"], name="outbox_target_idx"),
+            models.Index(fields=["member_ref"], name="outbox_member_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["email", "task"]), name="outbox_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "delivered", "failed"]),
+                name="outbox_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="email", recipient="")
+                & ~models.Q(kind="task", task_name=""),
+                name="outbox_has_destination",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="delivered", delivered_at__isnull=False)
+                | ~models.Q(status="delivered"),
+                name="outbox_delivered_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.EMAIL:
+            return f"{self.subject} → {self.recipient}"
+        return self.task_name

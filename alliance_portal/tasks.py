@@ -4,7 +4,6 @@ from celery import shared_task
 from django.conf import settings
 
 from .audit import audit_chain_monitor
-from .emails import email_send_now
 
 
 @shared_task
@@ -16,8 +15,3 @@ def audit_chain_verify() -> dict[str, object]:
 @shared_task
 def sessions_clear_expired() -> None:
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def email_send(*, to: str, template: str, context: dict[str, object], language: str) -> None:
-    email_send_now(to=to, template=template, context=context, language=language)

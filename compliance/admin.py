@@ -10,8 +10,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal.admin import delivery_history
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
+from alliance_portal.outbox import messages_about
 from alliance_portal.roles import AUDITORS_GROUP
 from members.models import Member, User
 
@@ -23,6 +25,7 @@ from .models import (
     Answer,
     AnswerEvidence,
     AuditorGrant,
+    CaseStatus,
     CertificateBatch,
     ComplianceCertificate,
     Decision,
@@ -194,8 +197,13 @@ class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # t
         "opened_by",
         "decided_at",
         "decided_by",
+        "deliveries",
     )
     fields = readonly_fields
+
+    @admin.display(description=_("e-mails sent"))
+    def deliveries(self, cycle: ReviewCycle) -> str:
+        return delivery_history(messages_about(cycle))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -408,12 +416,22 @@ class NewCaseForm(forms.ModelForm):
         return cleaned
 
 
+class ConfirmNoticeForm(forms.Form):
+    note = forms.CharField(
+        label=_("How did the notice reach the member?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("The response window starts now."),
+    )
+
+
 @admin.register(ForfeitureCase)
 class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
     add_form = NewCaseForm
     transitions = CASE_TRANSITIONS
     workflow_actions = {
         "send_notice": (_("Send notice"), None),
+        "confirm_notice": (_("Confirm the notice reached the member"), ConfirmNoticeForm),
         "close_window": (_("Close the response window"), None),
         "decide": (_("Decide"), DecideForm),
         "reinstate": (_("Lift the suspension"), ReinstateForm),
@@ -432,7 +450,10 @@ class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  
         "opened_by",
         "opened_at",
         "notice_sent_at",
+        "notice_delivered_at",
+        "notice_delivery_note",
         "response_due_on",
+        "deliveries",
         "response",
         "response_links",
         "responded_at",
@@ -451,6 +472,15 @@ class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  
             str(c) for c in case.cycles.select_related("member")
         ]
         return "; ".join(parts) or "—"
+
+    @admin.display(description=_("e-mails sent"))
+    def deliveries(self, case: ForfeitureCase) -> str:
+        return delivery_history(messages_about(case))
+
+    def action_available(self, obj: ForfeitureCase, action: str) -> bool:
+        if action == "confirm_notice":
+            return obj.status == CaseStatus.NOTICE_SENT and obj.notice_delivered_at is None
+        return True
 
     @admin.display(description=_("response documents"))
     def response_links(self, case: ForfeitureCase) -> str:
@@ -512,6 +542,8 @@ class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  
         actor: User = request.user  # type: ignore[assignment]
         if action == "send_notice":
             services.case_send_notice(actor=actor, case=obj, request=request)
+        elif action == "confirm_notice":
+            services.case_confirm_notice(actor=actor, case=obj, note=data["note"], request=request)
         elif action == "close_window":
             services.case_close_window(actor=actor, case=obj, request=request)
         elif action == "decide":
@@ -591,6 +623,7 @@ class CertificateBatchAdmin(admin.ModelAdmin):
         "total",
         "done",
         "skipped",
+        "progressed_at",
         "finished_at",
     )
     fields = readonly_fields

@@ -406,6 +406,14 @@ class ForfeitureCase(models.Model):
     )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     notice_sent_at = models.DateTimeField(_("notice sent at"), null=True, blank=True)
+    # The right of reply runs from the notice's delivery (the mail server accepted it), or,
+    # when it could not be delivered, from staff confirming it reached the member otherwise.
+    notice_delivered_at = models.DateTimeField(_("notice delivered at"), null=True, blank=True)
+    notice_delivery_note = models.TextField(
+        _("how the notice reached the member"),
+        blank=True,
+        help_text=_("Staff's account when the e-mail could not be delivered."),
+    )
     response_due_on = models.DateField(_("response due on"), null=True, blank=True)
     response = models.TextField(_("member's response"), blank=True)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
@@ -621,6 +629,8 @@ class CertificateBatch(models.Model):
     done = models.PositiveIntegerField(_("done"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # Moved on by every member handled: a batch that stops moving is resumed by the sweeper.
+    progressed_at = models.DateTimeField(_("last progress at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

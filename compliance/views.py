@@ -7,6 +7,7 @@ another company's cycles, answers, evidence, findings and cases are 404 whatever
 from collections.abc import Callable
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -357,7 +358,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "compliance/case_detail.html",
-        {"case": case, "form": form, "upload": upload, "can_respond": can_respond},
+        {
+            "case": case,
+            "form": form,
+            "upload": upload,
+            "can_respond": can_respond,
+            "response_window_days": settings.ALLIANCE_RESPONSE_WINDOW_DAYS,
+        },
         status=status,
     )
 

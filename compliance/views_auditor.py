@@ -1,6 +1,5 @@
 """The auditor area: read-only, and only for the members an auditor is granted."""
 
-import csv
 from dataclasses import dataclass
 from typing import cast
 
@@ -12,6 +11,7 @@ from django.shortcuts import render
 from alliance_portal.documents import document_response
 from alliance_portal.http import refuse_method
 from alliance_portal.roles import is_auditor
+from alliance_portal.spreadsheets import SafeCsvWriter
 from licensing.models import LicenceAgreement
 from members.models import Member, User
 
@@ -64,7 +64,7 @@ def members_csv(request: HttpRequest) -> HttpResponse:
         return refused
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="alliance-members.csv"'
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     writer.writerow(
         [
             "member",

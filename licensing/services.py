@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record, client_ip
 from alliance_portal.documents import document_store_generated
-from alliance_portal.emails import absolute_url, email_queue
+from alliance_portal.emails import absolute_url, email_people
 from alliance_portal.jobs import enqueue_on_commit
+from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
 from alliance_portal.states import transition_target
 from members.models import Member, Role, User
@@ -45,11 +46,9 @@ from .signing import consent_sha256, consent_wording, consents
 
 
 def _lock(licence: LicenceAgreement) -> LicenceAgreement:
-    return (
-        LicenceAgreement.objects.select_for_update(of=("self",))
-        .select_related("member", "template", "guidelines")
-        .get(pk=licence.pk)
-    )
+    return for_update(
+        LicenceAgreement.objects.select_related("member", "template", "guidelines")
+    ).get(pk=licence.pk)
 
 
 def _move(licence: LicenceAgreement, action: str) -> str:
@@ -74,7 +73,7 @@ def _add_years(day: date, years: int) -> date:
 
 
 def _next_number(year: int) -> str:
-    sequence, _created = LicenceNumberSequence.objects.select_for_update().get_or_create(year=year)
+    sequence, _created = for_update(LicenceNumberSequence.objects.all()).get_or_create(year=year)
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"AA-{year}-{sequence.last:04d}"
@@ -85,18 +84,18 @@ def _licence_url(licence: LicenceAgreement) -> str:
 
 
 def _tell_signatories(licence: LicenceAgreement, template: str, **context: Any) -> None:
-    for user in people_of(licence.member, [Role.SIGNATORY]):
-        email_queue(
-            to=user.email,
-            template=template,
-            language=user.language,
-            context={
-                "company": licence.member.legal_name,
-                "number": licence.number or "",
-                "url": _licence_url(licence),
-                **context,
-            },
-        )
+    email_people(
+        people_of(licence.member, [Role.SIGNATORY]),
+        template=template,
+        context={
+            "company": licence.member.legal_name,
+            "number": licence.number or "",
+            "url": _licence_url(licence),
+            **context,
+        },
+        about=licence,
+        member_id=licence.member_id,
+    )
 
 
 def licence_create(
@@ -163,7 +162,7 @@ def licence_issue(
     _require_manager(actor)
     with transaction.atomic():
         # The member row first: two licences of one member are issued one at a time.
-        Member.objects.select_for_update().get(pk=licence.member_id)
+        lock(Member, licence.member_id)
         locked = _lock(licence)
         target = _move(locked, "issue")
         problems = licence_issue_problems(locked.member, previous=locked.previous)
@@ -257,12 +256,21 @@ def licence_sign(
             ip=client_ip(request),
             user_agent=(request.headers.get("User-Agent", "") if request else "")[:500],
         )
-        if locked.previous_id is not None:
-            _supersede(locked, actor, request)
+        # The licence renewed is locked after this one, and ends before this one starts (one
+        # licence in force per member); the events follow every write.
+        superseded = _supersede(locked) if locked.previous_id is not None else None
         locked.status = target
         locked.starts_on = timezone.localdate(now)
         locked.ends_on = _add_years(locked.starts_on, locked.term_years) - timedelta(days=1)
         locked.save(update_fields=["status", "starts_on", "ends_on"])
+        if superseded is not None:
+            audit_record(
+                actor=actor,
+                action="licence.superseded",
+                target=superseded,
+                payload={"renewal": locked.number},
+                request=request,
+            )
         audit_record(
             actor=actor,
             action="licence.signed",
@@ -275,42 +283,43 @@ def licence_sign(
     return signature
 
 
-def _supersede(renewal: LicenceAgreement, actor: User, request: HttpRequest | None) -> None:
-    """Signing a renewal ends the licence it renews, in the same transaction."""
+def _supersede(renewal: LicenceAgreement) -> LicenceAgreement | None:
+    """Signing a renewal ends the licence it renews, in the same transaction: the licence
+    ended (its event is the caller's to record), or None when it had already ended."""
     previous = _lock(renewal.previous)  # type: ignore[arg-type]
     if previous.status not in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED):
-        return
+        return None
     previous.status = _move(previous, "expire")
     previous.ended_at = timezone.now()
     previous.status_reason = _("Replaced by the renewal %(number)s.") % {"number": renewal.number}
     previous.save(update_fields=["status", "ended_at", "status_reason"])
-    audit_record(
-        actor=actor,
-        action="licence.superseded",
-        target=previous,
-        payload={"renewal": renewal.number},
-        request=request,
-    )
+    return previous
 
 
 def licence_render_signed_pdf(*, licence_id: int) -> LicenceAgreement:
-    """Render the signed agreement with its evidence page, once per signature."""
+    """Render the signed agreement with its evidence page, once per signature.
+
+    The render holds no lock and no transaction (it takes seconds, and a licence row locked
+    that long blocks signing, suspending and the review cycles pointing to it): what it shows
+    is fixed once signed. A short transaction then links the stored PDF. Should another run
+    have linked one first, ours stays unlinked: a generated document no record points to.
+    """
+    licence = LicenceAgreement.objects.select_related(
+        "member", "signature__signatory", "guidelines"
+    ).get(pk=licence_id)
+    if licence.signed_pdf_id is not None:
+        return licence  # already rendered: a second run changes nothing
+    content = render_pdf_template(
+        "licensing/agreement_pdf.html",
+        {"licence": licence, "signature": licence.signature, "member": licence.member},
+    )
+    document = document_store_generated(
+        name=f"{licence.number}-signed.pdf", content=content, content_type="application/pdf"
+    )
     with transaction.atomic():
-        locked = (
-            LicenceAgreement.objects.select_for_update(of=("self",))
-            .select_related("member", "signature__signatory", "guidelines")
-            .get(pk=licence_id)
-        )
+        locked = lock(LicenceAgreement, licence_id)
         if locked.signed_pdf_id is not None:
-            return locked  # already rendered: a second run changes nothing
-        signature = locked.signature
-        content = render_pdf_template(
-            "licensing/agreement_pdf.html",
-            {"licence": locked, "signature": signature, "member": locked.member},
-        )
-        document = document_store_generated(
-            name=f"{locked.number}-signed.pdf", content=content, content_type="application/pdf"
-        )
+            return locked  # another run was first; its PDF stays the one
         locked.signed_pdf = document
         locked.save(update_fields=["signed_pdf"])
         audit_record(
@@ -513,7 +522,7 @@ def guidelines_publish(
     """Publish an edition: from now on it cannot change, and licences may incorporate it."""
     _require_manager(actor)
     with transaction.atomic():
-        locked = GuidelinesVersion.objects.select_for_update().get(pk=version.pk)
+        locked = lock(GuidelinesVersion, version.pk)
         if locked.is_published:
             raise ValidationError(_("This edition is already published."))
         if not Criterion.objects.filter(section__version=locked).exists():

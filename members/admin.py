@@ -16,8 +16,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal.admin import delivery_history
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
+from alliance_portal.outbox import messages_for_member
 
 from . import selectors, services
 from .models import (
@@ -395,8 +397,8 @@ class MemberAdmin(admin.ModelAdmin):
         "public_listing_consent",
     ]
     search_fields = ["legal_name", "registration_number", "kp_registration", "contract_reference"]
-    fields = [*STAFF_EDITABLE_FIELDS, "approved_at", "documents"]
-    readonly_fields = ["approved_at", "documents"]
+    fields = [*STAFF_EDITABLE_FIELDS, "approved_at", "documents", "deliveries"]
+    readonly_fields = ["approved_at", "documents", "deliveries"]
     inlines = [MembershipInline, MemberApplicationInline]
     show_full_result_count = False
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -406,6 +408,10 @@ class MemberAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("e-mails sent"))
+    def deliveries(self, member: Member) -> str:
+        return delivery_history(messages_for_member(member.pk))
 
     @admin.display(description=_("documents"))
     def documents(self, member: Member) -> str:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal.documents.forms import UploadFieldMixin, document_file_field
+from alliance_portal.email_addresses import email_address_clean
 
 from .models import Application, Role, field_label
 from .selectors import active_requirements
@@ -82,6 +83,10 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"), choices=Role.choices, widget=forms.Select(attrs={"class": "form-select"})
     )
+
+    def clean_email(self) -> str:
+        # Whoever accepts signs in with this address: the rules of sign-up apply here too.
+        return email_address_clean(self.cleaned_data["email"])
 
 
 class RoleForm(forms.Form):

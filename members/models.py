@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
@@ -11,11 +12,21 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from alliance_portal.email_addresses import (
+    LOOKALIKE_MESSAGE,
+    email_address_is_lookalike,
+    email_address_normalize,
+)
 from alliance_portal.states import Transition
 
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # Zero-width characters and compatibility forms out, then Django's (lower-case domain).
+        return super().normalize_email(email_address_normalize(email or ""))
 
     def get_by_natural_key(self, username: str | None) -> "User":
         # E-mail addresses are one login whatever their case.
@@ -88,6 +99,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
+        if email_address_is_lookalike(self.email, exclude_pk=self.pk):
+            raise ValidationError({"email": ValidationError(LOOKALIKE_MESSAGE, code="lookalike")})
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

@@ -72,6 +72,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("licensing", "0002_guidelines_second_edition", "forwards"),
     ("compliance", "0002_permissions", "forwards"),
     ("compliance", "0004_certificate_permissions", "forwards"),
+    ("compliance", "0005_case_notice_delivery", "grant_outbox"),
 ]
 
 

@@ -58,6 +58,28 @@ def _clean_ip(ip: str | None) -> str | None:
         return None
 
 
+def _chain_lock_sql(user: Any | None) -> str:
+    """Take, in one round trip, the locks this transaction still lacks, then the chain lock.
+
+    The foreign keys Django creates are checked at COMMIT, each check taking FOR KEY SHARE on
+    the row pointed to. Made after the chain lock, such a check would wait, holding the chain
+    lock, for a transaction that changed that row's key columns (a licence getting its signed
+    PDF: ``signed_pdf`` is unique) and now waits for the chain lock itself: a deadlock. So the
+    checks pending so far run now (SET CONSTRAINTS ... IMMEDIATE, then back to deferred, as
+    Django's check_constraints() does), and the event's actor row is share-locked now.
+    """
+    statements = ["SET CONSTRAINTS ALL IMMEDIATE", "SET CONSTRAINTS ALL DEFERRED"]
+    if user is not None and user.pk is not None:
+        table = connection.ops.quote_name(user._meta.db_table)
+        column = connection.ops.quote_name(user._meta.pk.column)
+        # Quoted names and an integer: nothing from outside reaches the text.
+        key_share = f"SELECT 1 FROM {table} WHERE {column} = {int(user.pk)} FOR KEY SHARE"  # noqa: S608
+        statements.append(key_share)
+    # The key and the user id are integers: no parameters, so one simple-protocol query.
+    statements.append(f"SELECT pg_advisory_xact_lock({int(_CHAIN_LOCK_KEY)})")
+    return "; ".join(statements)
+
+
 def audit_record(
     *,
     actor: Any | None,
@@ -71,7 +93,9 @@ def audit_record(
 
     Appends are serialised (an advisory lock on PostgreSQL; SQLite's immediate transactions
     already hold the write lock) so that every row links to the one before it. The lock is
-    held until the caller's transaction ends: services record their event as their last write.
+    held until the caller's transaction ends, so it is the last lock a transaction takes
+    (docs/architecture.md, "Lock order"): services lock their rows and write first, and
+    record their event last.
     """
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     # Store exactly what we hash: the payload after a JSON round trip (UUIDs, dates -> text).
@@ -79,7 +103,7 @@ def audit_record(
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+                cursor.execute(_chain_lock_sql(user))
         last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
         event = AuditEvent(
             seq=(last["seq"] + 1) if last else 1,

@@ -4,20 +4,23 @@ Higher apps link their records to a :class:`~alliance_portal.models.Document`, c
 user may see it with their own selectors, then call :func:`document_response`.
 """
 
+from .errors import StorageUnavailable, UploadRejected
 from .services import (
-    UploadRejected,
     discard_file_on_rollback,
     document_read,
     document_response,
     document_store,
     document_store_generated,
+    orphan_files_sweep,
 )
 
 __all__ = [
+    "StorageUnavailable",
     "UploadRejected",
     "discard_file_on_rollback",
     "document_read",
     "document_response",
     "document_store",
     "document_store_generated",
+    "orphan_files_sweep",
 ]

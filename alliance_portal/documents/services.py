@@ -1,13 +1,15 @@
 import hashlib
+import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest
@@ -19,21 +21,30 @@ from alliance_portal.models import Document
 
 from .antivirus import ScannerUnavailable, get_scanner
 from .errors import UploadRejected
+from .storage import (
+    FOLDERS,
+    PENDING,
+    file_discard_pending,
+    file_move_into_place,
+    file_move_on_commit,
+    file_open,
+    file_write_pending,
+    old_files,
+)
 from .validation import check_content, check_size, clean_name
 
-
-def private_storage() -> FileSystemStorage:
-    """Storage outside the web root: it has no URL and is read only through document_response."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+logger = logging.getLogger(__name__)
 
 
 def document_store(
     *, actor: Any, uploaded_file: UploadedFile, request: HttpRequest | None = None
 ) -> Document:
-    """Check an upload and keep it. Raises UploadRejected before anything is stored.
+    """Check an upload and keep it. Raises UploadRejected before anything is stored, and
+    StorageUnavailable (nothing stored either) when the storage cannot take the file.
 
     An infected file is kept in quarantine (never downloadable) and returned: the caller
-    links nothing to it and tells the uploader.
+    links nothing to it and tells the uploader. The file reaches its place when the
+    caller's transaction commits (see ``storage``).
     """
     display_name, extension = clean_name(uploaded_file.name or "")
     check_size(uploaded_file.size or 0)
@@ -51,8 +62,7 @@ def document_store(
 
     now = timezone.now()
     folder = "quarantine" if result.infected else f"documents/{now:%Y/%m}"
-    storage = private_storage()
-    stored_name = storage.save(f"{folder}/{uuid.uuid4().hex}.{extension}", uploaded_file)
+    stored_name = file_write_pending(f"{folder}/{uuid.uuid4().hex}.{extension}", uploaded_file)
     try:
         with transaction.atomic():
             document = Document.objects.create(
@@ -80,8 +90,9 @@ def document_store(
                 payload={"sha256": document.sha256, "size": document.size, "scan": result.detail},
                 request=request,
             )
+            file_move_on_commit(stored_name)
     except BaseException:
-        storage.delete(stored_name)
+        file_discard_pending(stored_name)
         raise
     return document
 
@@ -91,12 +102,12 @@ def document_store_generated(
 ) -> Document:
     """Keep a file the portal made itself (a signed agreement, a certificate).
 
-    No upload checks: the content is ours. Stored, hashed and audited like an upload.
+    No upload checks: the content is ours. Stored, hashed and audited like an upload, and
+    like one it reaches its place when the caller's transaction commits.
     """
     display_name, extension = clean_name(name)
-    storage = private_storage()
     now = timezone.now()
-    stored_name = storage.save(
+    stored_name = file_write_pending(
         f"generated/{now:%Y/%m}/{uuid.uuid4().hex}.{extension}", ContentFile(content)
     )
     try:
@@ -119,15 +130,18 @@ def document_store_generated(
                 target=document,
                 payload={"sha256": document.sha256, "size": document.size},
             )
+            file_move_on_commit(stored_name)
     except BaseException:
-        storage.delete(stored_name)
+        file_discard_pending(stored_name)
         raise
     return document
 
 
 @contextmanager
 def discard_file_on_rollback() -> Iterator[Callable[[Document], None]]:
-    """Wrap a transaction that stores a document: if it fails, the file goes too.
+    """Wrap a transaction that stores a document: if it fails, the pending file goes at once
+    instead of waiting for the sweeper. (A file is only moved into place by a commit, so
+    nothing else can be left.)
 
     ``with discard_file_on_rollback() as keep:`` then ``keep(document)`` once stored.
     """
@@ -136,12 +150,55 @@ def discard_file_on_rollback() -> Iterator[Callable[[Document], None]]:
         yield stored.append
     except BaseException:
         for document in stored:
-            private_storage().delete(document.storage_name)
+            file_discard_pending(document.storage_name)
         raise
 
 
+def orphan_files_sweep(*, older_than_minutes: int = 60) -> dict[str, int]:
+    """The sweeper: finish moves a killed process never made, remove what no row names.
+
+    Only files older than ``older_than_minutes`` are looked at, so a transaction still
+    running (far shorter than that) keeps its pending file.
+    """
+    cutoff = time.time() - older_than_minutes * 60
+    moved = removed = 0
+    for batch in _batches(old_files(PENDING, older_than=cutoff)):
+        named = _named({name for name, _path in batch})
+        for name, path in batch:
+            if name in named:
+                moved += file_move_into_place(name)  # the row committed, the move never ran
+            else:
+                removed += _remove(path)  # its transaction failed or never finished
+    for folder in FOLDERS:
+        for batch in _batches(old_files(folder, older_than=cutoff)):
+            named = _named({f"{folder}/{name}" for name, _path in batch})
+            removed += sum(_remove(path) for name, path in batch if f"{folder}/{name}" not in named)
+    if moved or removed:
+        logger.info("Orphan files: %d moved into place, %d removed", moved, removed)
+    return {"moved": moved, "removed": removed}
+
+
+def _batches(items: Iterator[tuple[str, Path]], size: int = 500) -> Iterator[list]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _named(names: set[str]) -> set[str]:
+    return set(
+        Document.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
+    )
+
+
+def _remove(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def document_read(document: Document) -> bytes:
-    with private_storage().open(document.storage_name, "rb") as handle:
+    with file_open(document.storage_name) as handle:
         return handle.read()
 
 
@@ -158,7 +215,7 @@ def document_response(request: HttpRequest, document: Document, *, actor: Any) -
     if document.quarantined:
         raise Http404("quarantined")
     try:
-        handle = private_storage().open(document.storage_name, "rb")
+        handle = file_open(document.storage_name)
     except FileNotFoundError:
         raise Http404("missing file") from None
     if request.method == "GET":  # a HEAD request downloads nothing

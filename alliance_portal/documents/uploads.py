@@ -1,16 +1,23 @@
-"""Upload handling that runs while the request body is parsed, before any view."""
+"""Upload handling at the HTTP layer: while the request body is parsed, before any view,
+and when the storage fails under a view."""
 
 import html
+import logging
 import types
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParser
+from django.shortcuts import render
 from django.utils.datastructures import ImmutableList
 
+from .errors import StorageUnavailable
 from .validation import MAX_NAME_LENGTH, UNSAFE_NAME
+
+logger = logging.getLogger(__name__)
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
@@ -65,7 +72,11 @@ def _strict_parse_file_upload(self: HttpRequest, META: Any, post_data: Any) -> A
 
 
 class StrictUploadNamesMiddleware:
-    """Parse multipart bodies with :class:`StrictNameParser` (before anything reads POST)."""
+    """Parse multipart bodies with :class:`StrictNameParser` (before anything reads POST).
+
+    As the document store's middleware it also answers StorageUnavailable, from any view,
+    with :func:`storage_unavailable_response`.
+    """
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
@@ -73,3 +84,25 @@ class StrictUploadNamesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.parse_file_upload = types.MethodType(_strict_parse_file_upload, request)  # type: ignore[method-assign]
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, StorageUnavailable):
+            return None
+        logger.error("Private storage unavailable: %s", exception, exc_info=exception)
+        return storage_unavailable_response(request, exception)
+
+
+def storage_unavailable_response(request: HttpRequest, error: StorageUnavailable) -> HttpResponse:
+    """503 with the reason. htmx would not swap a 5xx into the page (base.html's
+    responseHandling), so an htmx request reloads the page, which shows the message."""
+    if getattr(request, "htmx", False):
+        messages.error(request, error.message)
+        response = HttpResponse(error.message, status=503, content_type="text/plain")
+        response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request,
+        "alliance_portal/storage_unavailable.html",
+        {"message": error.message},
+        status=503,
+    )

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth (it needs the user) and messages (it says why it signed someone out).
+    "alliance_portal.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -104,11 +106,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # While Redis is down the cache answers from process memory (alliance_portal/cache.py):
+    # login and /verify/ keep working, their rate limits are counted per process.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "alliance_portal.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "alliance",
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                "RETRY_AFTER": 10,  # seconds Redis is left alone after a failure
+            },
         }
     }
 else:
@@ -163,6 +172,8 @@ ALLIANCE_MFA_PROTECTED_PATHS = ("/admin/", "/auditor/")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Staff and auditors are also signed out after this many minutes without a request.
+ALLIANCE_STAFF_IDLE_MINUTES = env.int("ALLIANCE_STAFF_IDLE_MINUTES", default=30)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -222,6 +233,16 @@ EMAIL_TIMEOUT = 20
 ALLIANCE_BASE_URL = env("ALLIANCE_BASE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ALROSA ALLIANCE <alliance@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox (alliance_portal.outbox): every e-mail and queued task is a row, delivered by
+# `manage.py outbox_relay` (or inline after the commit where tasks run eagerly, the embedded
+# default). Failed attempts are retried after 30 s, 1 min, 2 min … up to an hour apart, for
+# three days, then the message is marked failed for staff to see.
+ALLIANCE_OUTBOX_HORIZON_HOURS = env.float("ALLIANCE_OUTBOX_HORIZON_HOURS", default=72)
+ALLIANCE_OUTBOX_RETRY_SECONDS = env.float("ALLIANCE_OUTBOX_RETRY_SECONDS", default=30)
+ALLIANCE_OUTBOX_RETRY_MAX_SECONDS = env.float("ALLIANCE_OUTBOX_RETRY_MAX_SECONDS", default=3600)
+# A relay that claimed a batch and died: its rows are tried again after this lease.
+ALLIANCE_OUTBOX_LEASE_SECONDS = env.int("ALLIANCE_OUTBOX_LEASE_SECONDS", default=300)
+ALLIANCE_OUTBOX_POLL_SECONDS = env.float("ALLIANCE_OUTBOX_POLL_SECONDS", default=1.0)
 # Staff addresses that receive operational alerts (a broken audit chain, for one).
 ADMINS = [("Portal operators", a) for a in env.list("ALLIANCE_ALERT_EMAILS", default=[])]
 
@@ -232,6 +253,8 @@ _broker = env("CELERY_BROKER_URL", default="")
 CELERY_BROKER_URL = _broker or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not _broker
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker the outbox is relayed inside the process, right after each commit.
+ALLIANCE_OUTBOX_INLINE = env.bool("ALLIANCE_OUTBOX_INLINE", default=not _broker)
 
 # --- Logging ------------------------------------------------------------------------
 

@@ -22,6 +22,9 @@ ALLIANCE_SIGNING_CERT = env(
 )
 # Tests call tasks eagerly unless they start a real worker themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+# ... and the outbox is relayed right after each commit (tests that start a relay process
+# of their own set it off there).
+ALLIANCE_OUTBOX_INLINE = True
 # Nothing is collected in tests; WhiteNoise serves from the finders.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

@@ -6,7 +6,7 @@ applied through the licensing services in the same transaction.
 """
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
+from alliance_portal.locks import for_update
+from alliance_portal.models import OutboxMessage
 from licensing import services as licensing
 from licensing.models import LicenceAgreement, LicenceStatus
 from members.models import User
@@ -34,7 +36,7 @@ from ..models import (
     ReviewCycle,
 )
 from ..permissions import can_decide_cases, can_manage_cases, can_prepare_attestation
-from .certificates import certificates_revoke_for_licence
+from .certificates import certificates_revoke_record, certificates_revoke_rows
 from .common import lock, move, required_text, tell_member, tell_staff
 
 
@@ -114,30 +116,86 @@ def case_open_by_portal(
 def case_send_notice(
     *, actor: User, case: ForfeitureCase, request: HttpRequest | None = None
 ) -> ForfeitureCase:
-    """Tell the member and open its window to respond (setting, default 30 days)."""
+    """Send the notice to the member. The window to respond (setting, default 30 days) starts
+    when the notice is delivered — see ``case_notice_delivered`` and ``case_confirm_notice``."""
     _require_case_manager(actor)
     with transaction.atomic():
         locked = lock(ForfeitureCase, case.pk)
         locked.status = move(locked, CASE_TRANSITIONS, "send_notice")
         locked.notice_sent_at = timezone.now()
-        locked.response_due_on = timezone.localdate() + timedelta(
-            days=settings.ALLIANCE_RESPONSE_WINDOW_DAYS
-        )
-        locked.save()
-        audit_record(
-            actor=actor,
-            action="case.notice_sent",
-            target=locked,
-            payload={"response_due_on": locked.response_due_on.isoformat()},
-            request=request,
-        )
+        locked.save(update_fields=["status", "notice_sent_at"])
+        audit_record(actor=actor, action="case.notice_sent", target=locked, request=request)
         member = locked.licence.member
         tell_member(
             member,
             "case_notice",
             _case_path(locked),
+            about=locked,
+            on_delivery="compliance.tasks.case_notice_delivered",
             grounds=locked.grounds,
-            due_on=locked.response_due_on.isoformat(),
+            days=settings.ALLIANCE_RESPONSE_WINDOW_DAYS,
+        )
+    return locked
+
+
+def _start_window(case: ForfeitureCase, at: datetime) -> date:
+    case.notice_delivered_at = at
+    case.response_due_on = timezone.localdate(at) + timedelta(
+        days=settings.ALLIANCE_RESPONSE_WINDOW_DAYS
+    )
+    return case.response_due_on
+
+
+def case_notice_delivered(*, message_id: int) -> ForfeitureCase | None:
+    """The outbox delivered a notice e-mail: the first delivery starts the response window.
+    Run by the portal itself (the outbox's follow-up task); a second delivery changes nothing."""
+    message = OutboxMessage.objects.get(pk=message_id)
+    if message.target_type != ForfeitureCase._meta.label_lower or message.delivered_at is None:
+        return None
+    with transaction.atomic():
+        locked = lock(ForfeitureCase, int(message.target_id))
+        if locked.status != CaseStatus.NOTICE_SENT or locked.notice_delivered_at is not None:
+            return locked
+        due = _start_window(locked, message.delivered_at)
+        locked.save(update_fields=["notice_delivered_at", "response_due_on"])
+        audit_record(
+            actor=None,
+            action="case.notice_delivered",
+            target=locked,
+            payload={
+                "recipient": message.recipient,
+                "delivered_at": message.delivered_at.isoformat(),
+                "response_due_on": due.isoformat(),
+            },
+        )
+    return locked
+
+
+def case_confirm_notice(
+    *, actor: User, case: ForfeitureCase, note: str, request: HttpRequest | None = None
+) -> ForfeitureCase:
+    """Staff confirm that a notice the e-mail could not deliver reached the member another
+    way (courier, a call to the signatory): the window starts now."""
+    _require_case_manager(actor)
+    note = required_text(note, _("Say how the notice reached the member."))
+    with transaction.atomic():
+        locked = lock(ForfeitureCase, case.pk)
+        if locked.status != CaseStatus.NOTICE_SENT or locked.notice_delivered_at is not None:
+            raise ValidationError(
+                _("The notice has already been delivered; its window is running."),
+                code="already_delivered",
+            )
+        due = _start_window(locked, timezone.now())
+        locked.notice_delivery_note = note[:2000]
+        locked.save(
+            update_fields=["notice_delivered_at", "response_due_on", "notice_delivery_note"]
+        )
+        audit_record(
+            actor=actor,
+            action="case.notice_confirmed",
+            target=locked,
+            payload={"note": note, "response_due_on": due.isoformat()},
+            request=request,
         )
     return locked
 
@@ -198,6 +256,8 @@ def case_respond(
             "case_responded",
             "admin:compliance_forfeiturecase_change",
             locked.pk,
+            about=locked,
+            member_id=locked.licence.member_id,
             company=locked.licence.member.legal_name,
         )
     return locked
@@ -211,7 +271,15 @@ def case_close_window(
         _require_case_manager(actor)
     with transaction.atomic():
         locked = lock(ForfeitureCase, case.pk)
-        if locked.response_due_on is not None and timezone.localdate() <= locked.response_due_on:
+        if locked.response_due_on is None:
+            raise ValidationError(
+                _(
+                    "The response window has not started: the notice has not been delivered. "
+                    "Confirm how it reached the member first."
+                ),
+                code="notice_undelivered",
+            )
+        if timezone.localdate() <= locked.response_due_on:
             raise ValidationError(
                 _("The response window is open until %(date)s.")
                 % {"date": locked.response_due_on.isoformat()},
@@ -243,36 +311,41 @@ def case_decide(
         raise ValidationError(_("Choose a decision."))
     reasons = required_text(reasons, _("Give the reasons for the decision."))
     with transaction.atomic():
-        locked = (
-            ForfeitureCase.objects.select_for_update(of=("self",))
-            .select_related("licence__member")
-            .get(pk=case.pk)
+        locked = for_update(ForfeitureCase.objects.select_related("licence__member")).get(
+            pk=case.pk
         )
         if locked.opened_by_id == actor.pk:
             raise PermissionDenied(
                 _("A case is decided by someone other than the person who opened it.")
             )
         locked.status = move(locked, CASE_TRANSITIONS, "decide")
-        licence = locked.licence
-        if decision == Decision.SUSPENSION:
-            licensing.licence_suspend(
-                actor=actor, licence=licence, reason=reasons, until=suspended_until, request=request
-            )
-        elif decision == Decision.FORFEITURE:
-            licensing.licence_forfeit(actor=actor, licence=licence, reason=reasons, request=request)
-        if decision in (Decision.SUSPENSION, Decision.FORFEITURE):
-            certificates_revoke_for_licence(
-                actor=actor,
-                licence=licence,
-                reason=f"{Decision(decision).label}: {reasons}",
-                request=request,
-            )
         locked.decision = decision
         locked.decision_reasons = reasons
         locked.suspended_until = suspended_until if decision == Decision.SUSPENSION else None
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.save()
+        licence = locked.licence
+        if decision in (Decision.SUSPENSION, Decision.FORFEITURE):
+            # Every lock and write before any event (the lock order, docs/architecture.md):
+            # the revocation locks the licence, then its certificates, and writes; the licence
+            # service writes and records its event; the revocations' events follow, and the
+            # case's comes last.
+            revoke_reason = f"{Decision(decision).label}: {reasons}"
+            revoked = certificates_revoke_rows(licence=licence, reason=revoke_reason)
+            if decision == Decision.SUSPENSION:
+                licensing.licence_suspend(
+                    actor=actor,
+                    licence=licence,
+                    reason=reasons,
+                    until=suspended_until,
+                    request=request,
+                )
+            else:
+                licensing.licence_forfeit(
+                    actor=actor, licence=licence, reason=reasons, request=request
+                )
+            certificates_revoke_record(revoked, actor=actor, reason=revoke_reason, request=request)
         audit_record(
             actor=actor,
             action="case.decided",
@@ -281,7 +354,12 @@ def case_decide(
             request=request,
         )
         tell_member(
-            licence.member, "case_decided", _case_path(locked), decision=decision, reasons=reasons
+            licence.member,
+            "case_decided",
+            _case_path(locked),
+            about=locked,
+            decision=decision,
+            reasons=reasons,
         )
     return locked
 
@@ -294,22 +372,19 @@ def case_reinstate(
         raise PermissionDenied(_("Only decision makers may reinstate a licence."))
     reason = required_text(reason, _("Say how the failure was remedied."))
     with transaction.atomic():
-        locked = (
-            ForfeitureCase.objects.select_for_update(of=("self",))
-            .select_related("licence")
-            .get(pk=case.pk)
-        )
+        locked = for_update(ForfeitureCase.objects.select_related("licence")).get(pk=case.pk)
         if locked.decision != Decision.SUSPENSION or locked.reinstated_at is not None:
             raise ValidationError(_("Only a suspension not yet ended can be lifted."))
         if locked.opened_by_id == actor.pk:
             raise PermissionDenied(
                 _("A case is decided by someone other than the person who opened it.")
             )
+        locked.reinstated_at = timezone.now()
+        locked.save(update_fields=["reinstated_at"])
+        # Locks the licence and records its event: the case's own event comes last.
         licensing.licence_reinstate(
             actor=actor, licence=locked.licence, reason=reason, request=request
         )
-        locked.reinstated_at = timezone.now()
-        locked.save(update_fields=["reinstated_at"])
         audit_record(
             actor=actor,
             action="case.reinstated",

@@ -7,6 +7,7 @@ from datetime import timedelta
 import segno
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,6 +17,7 @@ from alliance_portal.audit import audit_record
 from alliance_portal.documents import document_store_generated
 from alliance_portal.emails import absolute_url
 from alliance_portal.jobs import enqueue_on_commit
+from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
 from alliance_portal.pdf_signing import sign_pdf
 from alliance_portal.roles import is_auditor
@@ -31,7 +33,7 @@ from ..models import (
     ReviewCycle,
 )
 from ..permissions import can_review
-from .common import lock, next_review_due
+from .common import next_review_due
 
 S = CertificateStatus
 
@@ -40,12 +42,14 @@ def verification_url(certificate: ComplianceCertificate) -> str:
     return absolute_url(reverse("verify:code", args=[certificate.verification_code]))
 
 
-def certificate_issue_for_cycle(
-    *, cycle: ReviewCycle, actor: User | None, request: HttpRequest | None = None
-) -> ComplianceCertificate | None:
-    """A pending certificate for an accepted cycle whose licence is active; rendered after
-    the commit. None when there is nothing to certify."""
-    licence = LicenceAgreement.objects.get(pk=cycle.licence_id)
+def certificate_pending_create(*, cycle: ReviewCycle) -> ComplianceCertificate | None:
+    """A pending certificate for an accepted cycle whose licence is active; None when there
+    is nothing to certify. Its event and render follow with
+    :func:`certificate_pending_record`, once the caller has written everything else (a
+    transaction records its events last: see the lock order in docs/architecture.md)."""
+    # Locked, not just read: a suspension either waits for this certificate and revokes it,
+    # or commits first and we see the licence is no longer active.
+    licence = lock(LicenceAgreement, cycle.licence_id)
     if cycle.status != CycleStatus.ACCEPTED or licence.status != LicenceStatus.ACTIVE:
         return None
     today = timezone.localdate()
@@ -63,71 +67,97 @@ def certificate_issue_for_cycle(
     )
     certificate.number = f"ACC-{today:%Y}-{certificate.pk:06d}"
     certificate.save(update_fields=["number"])
+    return certificate
+
+
+def certificate_pending_record(
+    *,
+    certificate: ComplianceCertificate,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> None:
+    """The event of a certificate made by :func:`certificate_pending_create`, and its render
+    queued for after the commit."""
     audit_record(
         actor=actor,
         action="certificate.created",
         target=certificate,
-        payload={"cycle": cycle.pk, "valid_until": valid_until.isoformat()},
+        payload={"cycle": certificate.cycle_id, "valid_until": certificate.valid_until.isoformat()},
         request=request,
     )
     from ..tasks import certificate_render
 
     enqueue_on_commit(certificate_render, certificate.pk)
-    return certificate
 
 
 def certificate_render(*, certificate_id: int) -> ComplianceCertificate:
     """Render, sign and store the PDF; then the certificate is valid and supersedes the
-    member's earlier ones. Once per certificate, whoever runs it and however often."""
+    member's earlier ones. Once per certificate, whoever runs it and however often.
+
+    Rendering and signing take seconds and hold no lock and no transaction (what the PDF
+    shows is fixed once the certificate is made). A short transaction then links the PDF,
+    if the certificate still waits for one: rendered by another run meanwhile, or revoked,
+    it keeps its state and our PDF stays a generated document no record points to.
+    """
+    certificate = ComplianceCertificate.objects.select_related(
+        "member", "licence__guidelines", "cycle"
+    ).get(pk=certificate_id)
+    if certificate.pdf_id is not None or certificate.status != S.PENDING:
+        return certificate  # already rendered, or revoked before it was
+    url = verification_url(certificate)
+    context = {
+        "certificate": certificate,
+        "member": certificate.member,
+        "licence": certificate.licence,
+        "verification_url": url,
+        "qr": segno.make(url, error="m").svg_data_uri(scale=4, dark="#0b3b60"),
+    }
+    with translation.override("en"):
+        html_pdf = render_pdf_template("compliance/certificate_pdf.html", context)
+    signed = sign_pdf(
+        html_pdf, reason=f"ALROSA ALLIANCE compliance certificate {certificate.number}"
+    )
+    document = document_store_generated(
+        name=f"{certificate.number}.pdf", content=signed, content_type="application/pdf"
+    )
     with transaction.atomic():
-        certificate = (
-            ComplianceCertificate.objects.select_for_update(of=("self",))
-            .select_related("member", "licence__guidelines", "cycle")
-            .get(pk=certificate_id)
+        # This certificate and the member's others that may be valid, in one statement and
+        # in id order, as every service locks certificates: two renders for one member take
+        # turns, and the second sees (and supersedes) what the first issued.
+        rows = list(
+            for_update(
+                ComplianceCertificate.objects.filter(
+                    Q(pk=certificate_id)
+                    | Q(member_id=certificate.member_id, status__in=[S.ISSUED, S.PENDING])
+                ).order_by("pk")
+            )
         )
-        if certificate.pdf_id is not None or certificate.status != S.PENDING:
-            return certificate  # already rendered, or revoked before it was
-        url = verification_url(certificate)
-        context = {
-            "certificate": certificate,
-            "member": certificate.member,
-            "licence": certificate.licence,
-            "verification_url": url,
-            "qr": segno.make(url, error="m").svg_data_uri(scale=4, dark="#0b3b60"),
-        }
-        with translation.override("en"):
-            html_pdf = render_pdf_template("compliance/certificate_pdf.html", context)
-        signed = sign_pdf(
-            html_pdf, reason=f"ALROSA ALLIANCE compliance certificate {certificate.number}"
-        )
-        document = document_store_generated(
-            name=f"{certificate.number}.pdf", content=signed, content_type="application/pdf"
-        )
+        [locked] = [row for row in rows if row.pk == certificate_id]
+        if locked.pdf_id is not None or locked.status != S.PENDING:
+            return locked  # another run was first, or it was revoked meanwhile
+        superseded = [row for row in rows if row.pk != certificate_id and row.status == S.ISSUED]
         now = timezone.now()
-        superseded = ComplianceCertificate.objects.filter(
-            member=certificate.member, status=S.ISSUED
-        ).exclude(pk=certificate.pk)
+        ComplianceCertificate.objects.filter(pk__in=[old.pk for old in superseded]).update(
+            status=S.SUPERSEDED, ended_at=now, end_reason=f"Superseded by {locked.number}"
+        )
+        locked.pdf = document
+        locked.status = S.ISSUED
+        locked.issued_at = now
+        locked.save(update_fields=["pdf", "status", "issued_at"])
         for old in superseded:
             audit_record(
                 actor=None,
                 action="certificate.superseded",
                 target=old,
-                payload={"by": certificate.number},
+                payload={"by": locked.number},
             )
-        superseded.update(
-            status=S.SUPERSEDED, ended_at=now, end_reason=f"Superseded by {certificate.number}"
-        )
-        certificate.pdf = document
-        certificate.status = S.ISSUED
-        certificate.issued_at = now
-        certificate.save(update_fields=["pdf", "status", "issued_at"])
         audit_record(
             actor=None,
             action="certificate.issued",
-            target=certificate,
+            target=locked,
             payload={"sha256": document.sha256},
         )
-    return certificate
+    return locked
 
 
 def certificates_render_pending(*, older_than_minutes: int = 2) -> int:
@@ -151,9 +181,24 @@ def certificates_revoke_for_licence(
     request: HttpRequest | None = None,
 ) -> int:
     """Revoke the licence's valid and pending certificates (inside the caller's transaction)."""
+    revoked = certificates_revoke_rows(licence=licence, reason=reason)
+    certificates_revoke_record(revoked, actor=actor, reason=reason, request=request)
+    return len(revoked)
+
+
+def certificates_revoke_rows(
+    *, licence: LicenceAgreement, reason: str
+) -> list[ComplianceCertificate]:
+    """The writes of :func:`certificates_revoke_for_licence`, for a service that records its
+    events after all its writes (the lock order): lock the licence (no certificate is made
+    for it meanwhile), then its valid and pending certificates in id order, and revoke them.
+    Their events: :func:`certificates_revoke_record`."""
+    lock(LicenceAgreement, licence.pk)
     live = list(
-        ComplianceCertificate.objects.select_for_update().filter(
-            licence=licence, status__in=[S.ISSUED, S.PENDING]
+        for_update(
+            ComplianceCertificate.objects.filter(
+                licence=licence, status__in=[S.ISSUED, S.PENDING]
+            ).order_by("pk")
         )
     )
     now = timezone.now()
@@ -162,6 +207,17 @@ def certificates_revoke_for_licence(
         certificate.ended_at = now
         certificate.end_reason = reason[:300]
         certificate.save(update_fields=["status", "ended_at", "end_reason"])
+    return live
+
+
+def certificates_revoke_record(
+    certificates: list[ComplianceCertificate],
+    *,
+    actor: User | None,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> None:
+    for certificate in certificates:
         audit_record(
             actor=actor,
             action="certificate.revoked",
@@ -169,7 +225,6 @@ def certificates_revoke_for_licence(
             payload={"reason": reason},
             request=request,
         )
-    return len(live)
 
 
 def certificates_expire_due(*, batch_size: int = 500) -> int:
@@ -178,8 +233,11 @@ def certificates_expire_due(*, batch_size: int = 500) -> int:
     while True:
         with transaction.atomic():
             due = list(
-                ComplianceCertificate.objects.select_for_update(skip_locked=True).filter(
-                    status=S.ISSUED, valid_until__lt=today
+                for_update(
+                    ComplianceCertificate.objects.filter(
+                        status=S.ISSUED, valid_until__lt=today
+                    ).order_by("pk"),
+                    skip_locked=True,  # a certificate being revoked now is left to that
                 )[:batch_size]
             )
             for certificate in due:
@@ -187,6 +245,7 @@ def certificates_expire_due(*, batch_size: int = 500) -> int:
                 certificate.ended_at = timezone.now()
                 certificate.end_reason = "Validity ended"
                 certificate.save(update_fields=["status", "ended_at", "end_reason"])
+            for certificate in due:
                 audit_record(actor=None, action="certificate.expired", target=certificate)
         expired += len(due)
         if len(due) < batch_size:
@@ -216,30 +275,79 @@ def certificate_batch_start(
 
 
 def certificate_batch_run(*, batch_id: int) -> CertificateBatch:
-    """For each member not yet counted: a new certificate from its latest accepted review."""
-    batch = CertificateBatch.objects.get(pk=batch_id)
-    handled = batch.done + batch.skipped
-    for member in batch.members.order_by("pk")[handled:]:
-        with transaction.atomic():
-            locked = lock(CertificateBatch, batch.pk)
+    """For each member not yet counted: a new certificate from its latest accepted review.
+
+    One member per transaction, its progress committed with it: a run that dies loses at most
+    the member it was on, and the next run (the resumed task, the sweeper's) carries on from
+    the count. Each step locks the batch row and takes the next member from the locked count,
+    so two runs at once take turns and never handle a member twice.
+    """
+    while _batch_step(batch_id):
+        pass
+    return CertificateBatch.objects.get(pk=batch_id)
+
+
+def _batch_step(batch_id: int) -> bool:
+    """Handle the batch's next member; False once there is none left."""
+    with transaction.atomic():
+        batch = lock(CertificateBatch, batch_id)
+        if batch.finished_at is not None:
+            return False
+        member = batch.members.order_by("pk")[batch.done + batch.skipped :].first()
+        certificate = None
+        if member is not None:
             latest = (
                 ReviewCycle.objects.filter(member=member, status=CycleStatus.ACCEPTED)
                 .order_by("-decided_at")
                 .first()
             )
-            issued = (
-                certificate_issue_for_cycle(cycle=latest, actor=batch.requested_by)
-                if latest is not None
-                else None
-            )
-            if issued is None:
-                locked.skipped += 1
+            certificate = certificate_pending_create(cycle=latest) if latest is not None else None
+            if certificate is None:
+                batch.skipped += 1
             else:
-                locked.done += 1
-            if locked.done + locked.skipped >= locked.total:
-                locked.finished_at = timezone.now()
-            locked.save(update_fields=["done", "skipped", "finished_at"])
-    return CertificateBatch.objects.get(pk=batch_id)
+                batch.done += 1
+        now = timezone.now()
+        if member is None or batch.done + batch.skipped >= batch.total:
+            batch.finished_at = now
+        batch.progressed_at = now
+        batch.save(update_fields=["done", "skipped", "finished_at", "progressed_at"])
+        if certificate is not None:
+            certificate_pending_record(certificate=certificate, actor=batch.requested_by)
+        return batch.finished_at is None
+
+
+def certificate_batches_resume(*, stalled_minutes: int = 5) -> int:
+    """The sweeper: start again every unfinished batch with no progress for `stalled_minutes`
+    (its worker died: the broker would only hand the task back after its visibility timeout,
+    an hour). Returns how many were resumed.
+
+    Safe when two sweepers run at once: each claims a batch by moving its progress time on,
+    under a row lock the other skips; a batch claimed meanwhile no longer looks stalled.
+    A run resumed while the old one was in fact alive only makes the two take turns.
+    """
+    cutoff = timezone.now() - timedelta(minutes=stalled_minutes)
+    with transaction.atomic():
+        stalled = list(
+            for_update(
+                CertificateBatch.objects.filter(
+                    finished_at__isnull=True, progressed_at__lt=cutoff
+                ).order_by("pk"),
+                skip_locked=True,
+            )[:100]
+        )
+        now = timezone.now()
+        CertificateBatch.objects.filter(pk__in=[b.pk for b in stalled]).update(progressed_at=now)
+        from ..tasks import certificate_batch_run
+
+        for batch in stalled:
+            audit_record(
+                actor=None,
+                action="certificate.batch_resumed",
+                target=batch,
+                payload={"handled": batch.done + batch.skipped, "total": batch.total},
+            )
+            enqueue_on_commit(certificate_batch_run, batch.pk)
+    return len(stalled)
 
 
 def auditor_grant_save(

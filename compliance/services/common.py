@@ -8,7 +8,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance_portal.emails import absolute_url, email_queue
+from alliance_portal.emails import absolute_url, email_people
+from alliance_portal.locks import lock as lock  # compliance services import it from here
+from alliance_portal.models import OutboxMessage
 from alliance_portal.states import Transition, transition_target
 from members.models import Member, Role
 from members.selectors import people_of, staff_recipients
@@ -18,30 +20,43 @@ def move(obj: Any, table: dict[str, Transition], action: str) -> str:
     return transition_target(table, action, obj.status, current_label=str(obj.get_status_display()))
 
 
-def lock(model: type[models.Model], pk: int) -> Any:
-    return model._default_manager.select_for_update(of=("self",)).get(pk=pk)
-
-
-def tell_member(member: Member, template: str, path: str, **context: Any) -> None:
+def tell_member(
+    member: Member,
+    template: str,
+    path: str,
+    *,
+    about: models.Model | None = None,
+    on_delivery: str = "",
+    **context: Any,
+) -> list[OutboxMessage]:
     """E-mail the member's signatories and compliance officers, each in their language."""
-    for user in people_of(member, [Role.SIGNATORY, Role.COMPLIANCE_OFFICER]):
-        email_queue(
-            to=user.email,
-            template=template,
-            language=user.language,
-            context={"company": member.legal_name, "url": absolute_url(path), **context},
-        )
+    return email_people(
+        people_of(member, [Role.SIGNATORY, Role.COMPLIANCE_OFFICER]),
+        template=template,
+        context={"company": member.legal_name, "url": absolute_url(path), **context},
+        about=about or member,
+        member_id=member.pk,
+        on_delivery=on_delivery,
+    )
 
 
-def tell_staff(template: str, admin_url_name: str, pk: int | None, **context: Any) -> None:
+def tell_staff(
+    template: str,
+    admin_url_name: str,
+    pk: int | None,
+    *,
+    about: models.Model | None = None,
+    member_id: int | None = None,
+    **context: Any,
+) -> None:
     url = absolute_url(reverse(admin_url_name, args=[pk] if pk is not None else []))
-    for user in staff_recipients():
-        email_queue(
-            to=user.email,
-            template=template,
-            language=user.language,
-            context={"url": url, **context},
-        )
+    email_people(
+        staff_recipients(),
+        template=template,
+        context={"url": url, **context},
+        about=about,
+        member_id=member_id,
+    )
 
 
 def required_text(value: str, message: str) -> str:

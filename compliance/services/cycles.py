@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record, client_ip
 from alliance_portal.documents import discard_file_on_rollback, document_store
+from alliance_portal.locks import for_update
 from licensing.agreement import sha256_text
 from licensing.models import Criterion, LicenceStatus
 from members.models import Member, User
@@ -34,7 +35,7 @@ from ..models import (
 )
 from ..permissions import can_prepare_attestation, can_review, can_submit_attestation
 from ..selectors import OPEN_CYCLE_STATUSES, answer_gaps
-from .certificates import certificate_issue_for_cycle
+from .certificates import certificate_pending_create, certificate_pending_record
 from .common import lock, move, required_text, tell_member, tell_staff
 
 
@@ -78,7 +79,7 @@ def cycle_open(
     if kind not in CycleKind.values:
         raise ValidationError(_("Choose the kind of review."))
     with transaction.atomic():
-        locked = Member.objects.select_for_update().get(pk=member.pk)
+        locked = lock(Member, member.pk)
         due = due_on or timezone.localdate() + relativedelta(
             days=settings.ALLIANCE_CYCLE_ANSWER_DAYS
         )
@@ -98,7 +99,7 @@ def cycle_open(
             payload={"kind": kind, "due_on": due.isoformat()},
             request=request,
         )
-        tell_member(locked, "cycle_opened", _cycle_path(cycle), due_on=due.isoformat())
+        tell_member(locked, "cycle_opened", _cycle_path(cycle), about=cycle, due_on=due.isoformat())
     return cycle
 
 
@@ -129,7 +130,7 @@ def answer_save(
         raise ValidationError(_("Choose one of the answers."))
     with transaction.atomic():
         _answerable(actor, cycle)
-        row = Answer.objects.select_for_update().get(cycle=cycle, criterion=criterion)
+        row = for_update(Answer.objects.all()).get(cycle=cycle, criterion=criterion)
         row.answer = answer
         row.explanation = explanation[:5000]  # kept as typed: the page saves while you type
         row.updated_at = timezone.now()
@@ -271,6 +272,8 @@ def cycle_submit(
             "cycle_submitted",
             "admin:compliance_reviewcycle_change",
             locked.pk,
+            about=locked,
+            member_id=locked.member_id,
             company=locked.member.legal_name,
         )
     return submission
@@ -315,6 +318,8 @@ def _decide(
         locked.decided_by = actor
         locked.save()
         _close_round(locked, action, locked.decision_note)
+        # The certificate's rows (and its licence's lock) before any event: events come last.
+        certificate = certificate_pending_create(cycle=locked) if action == "accept" else None
         audit_record(
             actor=actor,
             action={"accept": "cycle.accepted", "reject": "cycle.rejected"}[action],
@@ -322,10 +327,15 @@ def _decide(
             payload={"outcome": grade, "note": locked.decision_note},
             request=request,
         )
-        if action == "accept":
-            certificate_issue_for_cycle(cycle=locked, actor=actor, request=request)
+        if certificate is not None:
+            certificate_pending_record(certificate=certificate, actor=actor, request=request)
         tell_member(
-            locked.member, "cycle_decided", _cycle_path(locked), status=locked.status, outcome=grade
+            locked.member,
+            "cycle_decided",
+            _cycle_path(locked),
+            about=locked,
+            status=locked.status,
+            outcome=grade,
         )
     return locked
 
@@ -372,7 +382,9 @@ def cycle_request_changes(
             payload={"note": note, "next_round": locked.round},
             request=request,
         )
-        tell_member(locked.member, "cycle_changes_requested", _cycle_path(locked), note=note)
+        tell_member(
+            locked.member, "cycle_changes_requested", _cycle_path(locked), about=locked, note=note
+        )
     return locked
 
 
@@ -382,7 +394,7 @@ def answer_note(
     """The reviewer's note on one criterion."""
     _require_reviewer(actor)
     with transaction.atomic():
-        row = Answer.objects.select_for_update().get(pk=answer.pk)
+        row = lock(Answer, answer.pk)
         if row.reviewer_note == note.strip():
             return row
         row.reviewer_note = note.strip()

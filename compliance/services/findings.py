@@ -85,7 +85,11 @@ def finding_raise(
             request=request,
         )
         tell_member(
-            cycle.member, "finding_raised", _finding_path(finding), due_on=due_on.isoformat()
+            cycle.member,
+            "finding_raised",
+            _finding_path(finding),
+            about=finding,
+            due_on=due_on.isoformat(),
         )
     return finding
 
@@ -156,7 +160,13 @@ def _staff_step(
             request=request,
         )
         cycle = ReviewCycle.objects.select_related("member").get(pk=locked.cycle_id)
-        tell_member(cycle.member, "finding_updated", _finding_path(locked), status=locked.status)
+        tell_member(
+            cycle.member,
+            "finding_updated",
+            _finding_path(locked),
+            about=locked,
+            status=locked.status,
+        )
     return locked
 
 

@@ -117,29 +117,35 @@ def reminders_send() -> int:
         ).select_related("member")
         for cycle in cycles.iterator(chunk_size=BATCH):
             days = (cycle.due_on - today).days
-            if _once(f"cycle-{cycle.pk}-due-in-{days}"):
-                tell_member(
-                    cycle.member,
-                    "cycle_reminder",
-                    reverse("compliance:cycle_detail", args=[cycle.pk]),
-                    due_on=cycle.due_on.isoformat(),
-                    days=days,
-                )
-                sent += 1
+            # The notice key and the e-mails commit together: a reminder is recorded once,
+            # and its outbox rows say when the mail server accepted it.
+            with transaction.atomic():
+                if _once(f"cycle-{cycle.pk}-due-in-{days}"):
+                    tell_member(
+                        cycle.member,
+                        "cycle_reminder",
+                        reverse("compliance:cycle_detail", args=[cycle.pk]),
+                        about=cycle,
+                        due_on=cycle.due_on.isoformat(),
+                        days=days,
+                    )
+                    sent += 1
         findings = Finding.objects.filter(
             status=FindingStatus.OPEN, due_on__in=due_days
         ).select_related("cycle__member")
         for finding in findings.iterator(chunk_size=BATCH):
             days = (finding.due_on - today).days
-            if _once(f"finding-{finding.pk}-due-in-{days}"):
-                tell_member(
-                    finding.cycle.member,
-                    "finding_reminder",
-                    reverse("compliance:finding_detail", args=[finding.pk]),
-                    due_on=finding.due_on.isoformat(),
-                    days=days,
-                )
-                sent += 1
+            with transaction.atomic():
+                if _once(f"finding-{finding.pk}-due-in-{days}"):
+                    tell_member(
+                        finding.cycle.member,
+                        "finding_reminder",
+                        reverse("compliance:finding_detail", args=[finding.pk]),
+                        about=finding,
+                        due_on=finding.due_on.isoformat(),
+                        days=days,
+                    )
+                    sent += 1
     return sent
 
 
@@ -149,27 +155,30 @@ def staff_digest_send() -> bool:
         if not mine:
             return False
         today = timezone.localdate()
-        if not _once(f"staff-digest-{today.isoformat()}"):
-            return False
-        tell_staff(
-            "staff_digest",
-            "admin:index",
-            None,
-            applications=Application.objects.filter(
-                status__in=["submitted", "under_review"]
-            ).count(),
-            cycles_submitted=ReviewCycle.objects.filter(status=CycleStatus.SUBMITTED).count(),
-            cycles_overdue=ReviewCycle.objects.filter(
-                status__in=[CycleStatus.OPEN, CycleStatus.CHANGES_REQUESTED], due_on__lt=today
-            ).count(),
-            findings_overdue=Finding.objects.filter(
-                status=FindingStatus.OPEN, due_on__lt=today
-            ).count(),
-            cases_to_decide=ForfeitureCase.objects.filter(
-                status__in=[CaseStatus.RESPONSE_RECEIVED, CaseStatus.WINDOW_CLOSED]
-            ).count(),
-        )
+        with transaction.atomic():
+            if not _once(f"staff-digest-{today.isoformat()}"):
+                return False
+            _digest(today)
     return True
+
+
+def _digest(today: date) -> None:
+    tell_staff(
+        "staff_digest",
+        "admin:index",
+        None,
+        applications=Application.objects.filter(status__in=["submitted", "under_review"]).count(),
+        cycles_submitted=ReviewCycle.objects.filter(status=CycleStatus.SUBMITTED).count(),
+        cycles_overdue=ReviewCycle.objects.filter(
+            status__in=[CycleStatus.OPEN, CycleStatus.CHANGES_REQUESTED], due_on__lt=today
+        ).count(),
+        findings_overdue=Finding.objects.filter(
+            status=FindingStatus.OPEN, due_on__lt=today
+        ).count(),
+        cases_to_decide=ForfeitureCase.objects.filter(
+            status__in=[CaseStatus.RESPONSE_RECEIVED, CaseStatus.WINDOW_CLOSED]
+        ).count(),
+    )
 
 
 def overdue_escalate() -> int:
@@ -184,26 +193,31 @@ def overdue_escalate() -> int:
             status__in=[CycleStatus.OPEN, CycleStatus.CHANGES_REQUESTED], due_on__lt=cutoff
         ).select_related("member", "licence")
         for cycle in overdue.iterator(chunk_size=BATCH):
-            if not _once(f"cycle-{cycle.pk}-overdue"):
-                continue
-            tell_staff(
-                "cycle_overdue",
-                "admin:compliance_reviewcycle_change",
-                cycle.pk,
-                company=cycle.member.legal_name,
-                due_on=cycle.due_on.isoformat(),
-            )
-            if settings.ALLIANCE_OPEN_CASE_WHEN_OVERDUE and cycle.licence.status in (
-                LicenceStatus.ACTIVE,
-                LicenceStatus.SUSPENDED,
-            ):
-                case_open_by_portal(
-                    licence=cycle.licence,
-                    grounds=Grounds.FAILURE_TO_ATTEST,
-                    narrative=f"The attestation due on {cycle.due_on.isoformat()} was not submitted.",
-                    cycles=[cycle],
+            with transaction.atomic():
+                if not _once(f"cycle-{cycle.pk}-overdue"):
+                    continue
+                tell_staff(
+                    "cycle_overdue",
+                    "admin:compliance_reviewcycle_change",
+                    cycle.pk,
+                    about=cycle,
+                    member_id=cycle.member_id,
+                    company=cycle.member.legal_name,
+                    due_on=cycle.due_on.isoformat(),
                 )
-            escalated += 1
+                if settings.ALLIANCE_OPEN_CASE_WHEN_OVERDUE and cycle.licence.status in (
+                    LicenceStatus.ACTIVE,
+                    LicenceStatus.SUSPENDED,
+                ):
+                    case_open_by_portal(
+                        licence=cycle.licence,
+                        grounds=Grounds.FAILURE_TO_ATTEST,
+                        narrative=(
+                            f"The attestation due on {cycle.due_on.isoformat()} was not submitted."
+                        ),
+                        cycles=[cycle],
+                    )
+                escalated += 1
         findings = Finding.objects.filter(
             status__in=[FindingStatus.OPEN, FindingStatus.ACTION_SUBMITTED], due_on__lt=cutoff
         )

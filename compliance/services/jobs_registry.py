@@ -3,9 +3,14 @@
 
 from collections.abc import Callable
 
+from alliance_portal.documents import orphan_files_sweep
 from licensing.services import licences_expire_due, licences_render_missing_pdfs
 
-from .certificates import certificates_expire_due, certificates_render_pending
+from .certificates import (
+    certificate_batches_resume,
+    certificates_expire_due,
+    certificates_render_pending,
+)
 from .jobs import cycles_open_due, overdue_escalate, reminders_send, staff_digest_send
 
 JOBS: dict[str, Callable[[], object]] = {
@@ -16,5 +21,7 @@ JOBS: dict[str, Callable[[], object]] = {
     "expire_licences": licences_expire_due,
     "expire_certificates": certificates_expire_due,
     "render_pending_certificates": certificates_render_pending,
+    "resume_certificate_batches": certificate_batches_resume,
     "render_missing_licence_pdfs": licences_render_missing_pdfs,
+    "sweep_orphan_files": orphan_files_sweep,
 }

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
-from alliance_portal.emails import absolute_url, email_queue
+from alliance_portal.emails import absolute_url, email_people, email_queue
+from alliance_portal.locks import lock
 from alliance_portal.states import IllegalTransition, transition_target
 from members.models import (
     APPLICATION_TRANSITIONS,
@@ -70,7 +71,7 @@ CHECKLIST_FIELDS = (
 
 
 def _lock(application: Application) -> Application:
-    return Application.objects.select_for_update().get(pk=application.pk)
+    return lock(Application, application.pk)
 
 
 def _move(application: Application, action: str) -> str:
@@ -116,22 +117,24 @@ def _notify_applicant(application: Application, template: str, **context: Any) -
             "url": _application_url(application),
             **context,
         },
+        about=application,
+        member_id=application.member_id,
     )
 
 
 def _notify_staff(application: Application, template: str) -> None:
     admin_url = absolute_url(reverse("admin:members_application_change", args=[application.pk]))
-    for user in staff_recipients():
-        email_queue(
-            to=user.email,
-            template=template,
-            language=user.language,
-            context={
-                "company": application.legal_name,
-                "applicant": application.applicant.email,
-                "url": admin_url,
-            },
-        )
+    email_people(
+        staff_recipients(),
+        template=template,
+        context={
+            "company": application.legal_name,
+            "applicant": application.applicant.email,
+            "url": admin_url,
+        },
+        about=application,
+        member_id=application.member_id,
+    )
 
 
 def application_create(*, actor: User, request: HttpRequest | None = None) -> Application:

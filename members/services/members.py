@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
+from alliance_portal.locks import lock
 from members.models import DocumentRequirement, Member, User
 from members.permissions import can_manage_members
 
@@ -35,7 +36,7 @@ def member_update(
     if set(changes) - set(STAFF_EDITABLE_FIELDS):
         raise ValueError("not editable member fields")
     with transaction.atomic():
-        locked = Member.objects.select_for_update().get(pk=member.pk)
+        locked = lock(Member, member.pk)
         diff = {
             name: [str(getattr(locked, name)), str(value)]
             for name, value in changes.items()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
 from alliance_portal.emails import absolute_url, email_queue
+from alliance_portal.locks import for_update, lock
 from members.models import Invitation, Member, Membership, Role, User
 
 
@@ -27,7 +28,7 @@ def _token_hash(token: str) -> str:
 def _require_manager(actor: User, member: Member) -> Member:
     """Lock the member row (team changes of one member happen one at a time), then check the
     actor's role afresh: it may have changed while we waited for the lock."""
-    locked = Member.objects.select_for_update().get(pk=member.pk)
+    locked = lock(Member, member.pk)
     if not locked.memberships.filter(user=actor, role=Role.SIGNATORY).exists():
         raise PermissionDenied(_("Only a signatory of the company may manage its team."))
     return locked
@@ -89,6 +90,10 @@ def invitation_create(
                 "url": absolute_url(reverse("portal:invitation_accept", args=[token])),
                 "expires": invitation.expires_at.date().isoformat(),
             },
+            about=invitation,
+            member_id=locked.pk,
+            # The link carries the invitation's secret token: never kept after delivery.
+            sensitive=True,
         )
     return invitation, token
 
@@ -96,8 +101,7 @@ def invitation_create(
 def invitation_accept(*, actor: User, token: str, request: HttpRequest | None = None) -> Membership:
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("member")
+            for_update(Invitation.objects.select_related("member"))
             .filter(token_hash=_token_hash(token))
             .first()
         )
@@ -136,7 +140,7 @@ def invitation_revoke(
 ) -> None:
     with transaction.atomic():
         _require_manager(actor, invitation.member)
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = lock(Invitation, invitation.pk)
         if not locked.is_open:
             raise ValidationError(_("This invitation is no longer open."), code="closed")
         locked.revoked_at = timezone.now()
@@ -161,7 +165,7 @@ def membership_change_role(
     _check_role(role)
     with transaction.atomic():
         member = _require_manager(actor, membership.member)
-        locked = Membership.objects.select_for_update().get(pk=membership.pk, member=member)
+        locked = for_update(Membership.objects.all()).get(pk=membership.pk, member=member)
         if locked.role == role:
             return locked
         if role != Role.SIGNATORY and not _keeps_a_signatory(member, locked):
@@ -186,20 +190,19 @@ def membership_remove(
 ) -> None:
     with transaction.atomic():
         member = _require_manager(actor, membership.member)
-        locked = (
-            Membership.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .get(pk=membership.pk, member=member)
+        locked = for_update(Membership.objects.select_related("user")).get(
+            pk=membership.pk, member=member
         )
         if not _keeps_a_signatory(member, locked):
             raise ValidationError(
                 _("The company must keep at least one signatory."), code="last_signatory"
             )
+        payload = {"user": locked.user.email, "role": locked.role}
+        locked.delete()  # a DELETE locks the row harder (FOR UPDATE): before the event
         audit_record(
             actor=actor,
             action="membership.removed",
             target=member,
-            payload={"user": locked.user.email, "role": locked.role},
+            payload=payload,
             request=request,
         )
-        locked.delete()

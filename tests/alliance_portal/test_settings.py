@@ -21,6 +21,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://alliance@db.example.com:5432/alliance",
     "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
     "REDIS_URL": "redis://redis.example.com:6379/1",
+    "ANTIVIRUS": "clamd",
 }
 
 
@@ -28,6 +29,8 @@ def _run(settings_module: str, env: dict[str, str], code: str = PROBE):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     clean.pop("CELERY_BROKER_URL", None)
     clean.pop("REDIS_URL", None)
+    clean.pop("ANTIVIRUS", None)
+    clean.pop("ALLIANCE_ACCEPT_UNSCANNED_UPLOADS", None)
     clean.update(env, DJANGO_SETTINGS_MODULE=settings_module)
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
@@ -92,3 +95,29 @@ def test_production_requires_mfa_and_passes_the_deploy_check():
         "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
     )
     assert check.returncode == 0, check.stderr + check.stdout
+
+
+SCANNER_PROBE = (
+    "import django; from django.conf import settings; django.setup(); "
+    "print(settings.ALLIANCE_ANTIVIRUS_BACKEND.rpartition('.')[2])"
+)
+
+
+def test_production_refuses_to_start_without_an_upload_scanner():
+    result = _run("alliance_portal.settings.production", {**PRODUCTION_ENV, "ANTIVIRUS": "none"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "ALLIANCE_ACCEPT_UNSCANNED_UPLOADS" in result.stderr
+
+
+def test_production_accepts_unscanned_uploads_only_when_told_so():
+    told = {**PRODUCTION_ENV, "ANTIVIRUS": "none", "ALLIANCE_ACCEPT_UNSCANNED_UPLOADS": "true"}
+    result = _run("alliance_portal.settings.production", told, SCANNER_PROBE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "NoScanner"
+
+
+def test_production_scans_with_clamd():
+    result = _run("alliance_portal.settings.production", PRODUCTION_ENV, SCANNER_PROBE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ClamdScanner"

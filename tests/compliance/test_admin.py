@@ -132,3 +132,40 @@ def test_the_opener_sees_the_four_eyes_rule_and_a_decider_decides(client, staff_
     assert done.status_code == 302
     licence.refresh_from_db()
     assert licence.status == LicenceStatus.FORFEITED
+
+
+@pytest.mark.django_db
+def test_staff_see_a_notice_bounce_and_confirm_delivery_by_other_means(
+    staff_client, staff_user, settings
+):
+    from alliance_portal.outbox import relay_pending
+    from tests.smtp_sink import SmtpSink, smtp_settings
+
+    licence = licence_in("active")
+    signatory = signatory_of(licence.member)
+    case = services.case_open(
+        actor=staff_user, licence=licence, grounds="logo_misuse", narrative="Logo on scrap."
+    )
+    page = reverse("admin:compliance_forfeiturecase_change", args=[case.pk])
+    confirm = reverse("admin:compliance_forfeiturecase_act", args=[case.pk, "confirm_notice"])
+    assert confirm not in staff_client.get(page).content.decode()  # no notice sent yet
+    with SmtpSink() as sink:
+        smtp_settings(settings, sink)
+        sink.refused.add(signatory.email)
+        assert act(staff_client, "forfeiturecase", case, "send_notice").status_code == 302
+        relay_pending()
+    html = staff_client.get(page).content.decode()
+    assert signatory.email in html and "550" in html and "not acknowledged" in html
+    assert confirm in html
+    assert (
+        act(staff_client, "forfeiturecase", case, "confirm_notice", {"note": ""}).status_code == 400
+    )
+    response = act(
+        staff_client, "forfeiturecase", case, "confirm_notice", {"note": "Couriered on Monday."}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.response_due_on == timezone.localdate() + timedelta(days=30)
+    assert confirm not in staff_client.get(page).content.decode()
+    member_page = reverse("admin:members_member_change", args=[licence.member_id])
+    assert signatory.email in staff_client.get(member_page).content.decode()

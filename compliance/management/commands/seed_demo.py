@@ -13,9 +13,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import RequestFactory
 from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from alliance_portal.emails import absolute_url, email_queue
+from alliance_portal.models import OutboxMessage
 from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
 from compliance import services as compliance
@@ -24,6 +27,7 @@ from compliance.models import (
     AuditorGrant,
     ComplianceCertificate,
     CycleKind,
+    ForfeitureCase,
     Grade,
     Grounds,
     Severity,
@@ -124,6 +128,30 @@ def _prepared_application(user: User, data: dict[str, Any]) -> Application:
             uploaded_file=_sample_pdf(requirement.title_en, data["legal_name"]),
         )
     return members.application_submit(actor=user, application=application)
+
+
+def _bounced_copy(case: ForfeitureCase) -> None:
+    """The outbox shows staff a failure: the notice's copy to the officer who left bounced
+    (the demo's mail goes nowhere, so the bounce is recorded here as the relay would)."""
+    message = email_queue(
+        to="former.officer@northern-lights.example",
+        template="case_notice",
+        language="en",
+        context={
+            "company": case.licence.member.legal_name,
+            "url": absolute_url(reverse("compliance:case_detail", args=[case.pk])),
+            "grounds": case.grounds,
+            "days": settings.ALLIANCE_RESPONSE_WINDOW_DAYS,
+        },
+        about=case,
+        member_id=case.licence.member_id,
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.FAILED,
+        attempts=1,
+        failed_at=timezone.now(),
+        last_error="refused by the mail server: 550 5.1.1 mailbox unavailable (demo)",
+    )
 
 
 class Command(BaseCommand):
@@ -230,6 +258,7 @@ class Command(BaseCommand):
                 response="Our compliance officer left in spring; the attestation will follow "
                 "within two weeks. We ask for a warning rather than a suspension.",
             )
+            _bounced_copy(case)
 
     @staticmethod
     def _sign_licence(staff: User, signatory: User, member: Member) -> None:

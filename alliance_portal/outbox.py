@@ -1,0 +1,368 @@
+"""The transactional outbox: every e-mail and every queued task is a row written in the
+transaction of the change that caused it, and a relay delivers it.
+
+Services call ``email_queue`` / ``email_people`` / ``task_queue``; nothing else talks to SMTP
+or the broker on behalf of a request. The relay (``relay_pending``) runs in its own process
+(``manage.py outbox_relay``) in production, or inline after the commit in the embedded
+default (``ALLIANCE_OUTBOX_INLINE``). Several relays may run at once: each claims a batch with
+``SELECT … FOR UPDATE SKIP LOCKED`` and leases it (pushes ``next_attempt_at`` forward) before
+it delivers, so no row lock is held while SMTP or the broker answer, and a relay that dies
+mid-batch only delays its rows until the lease ends.
+"""
+
+import contextlib
+import logging
+import smtplib
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from celery import Task
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import models, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
+
+from .audit import audit_record
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+Kind = OutboxMessage.Kind
+Status = OutboxMessage.Status
+
+
+# --- queueing -------------------------------------------------------------------------------
+
+
+def about_fields(about: models.Model | None) -> dict[str, Any]:
+    if about is None:
+        return {}
+    return {
+        "target_type": about._meta.label_lower,
+        "target_id": str(about.pk),
+        "target_label": str(about)[:255],
+    }
+
+
+def _after_commit() -> None:
+    if settings.ALLIANCE_OUTBOX_INLINE:
+        transaction.on_commit(_relay_inline, robust=True)
+
+
+def _give_up_at() -> Any:
+    return timezone.now() + timedelta(hours=settings.ALLIANCE_OUTBOX_HORIZON_HOURS)
+
+
+def _message_id() -> str:
+    """A Message-ID of our own, kept on the row: every retry sends the same one, so a
+    receiving server (and a test) can tell a repeat from a second message."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "alliance.invalid"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def email_record(**fields: Any) -> OutboxMessage:
+    """Record one e-mail (see ``alliance_portal.emails``, which renders it)."""
+    message = OutboxMessage.objects.create(
+        kind=Kind.EMAIL, message_id=_message_id(), give_up_at=_give_up_at(), **fields
+    )
+    _after_commit()
+    return message
+
+
+def task_queue(
+    task: Task | str,
+    *,
+    args: Sequence[Any] = (),
+    kwargs: dict[str, Any] | None = None,
+    about: models.Model | None = None,
+) -> OutboxMessage:
+    """Record a Celery task in the caller's transaction; the relay hands it to the broker
+    once that commits. Arguments must be JSON (ids, not objects)."""
+    message = OutboxMessage.objects.create(
+        kind=Kind.TASK,
+        task_name=task if isinstance(task, str) else task.name,
+        task_args=list(args),
+        task_kwargs=kwargs or {},
+        give_up_at=_give_up_at(),
+        **about_fields(about),
+    )
+    _after_commit()
+    return message
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+class _Deferred(Exception):
+    """Not delivered this time; try again later."""
+
+
+class _Refused(Exception):
+    """Can never be delivered (the mail server refused it for good, an unknown task)."""
+
+
+@dataclass
+class RelayReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return self.delivered + self.retried + self.failed
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt ``attempts + 1``: doubling from the first delay up to the cap."""
+    first = settings.ALLIANCE_OUTBOX_RETRY_SECONDS
+    seconds = min(first * 2 ** max(attempts - 1, 0), settings.ALLIANCE_OUTBOX_RETRY_MAX_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+def _claim(limit: int) -> list[OutboxMessage]:
+    """Take up to ``limit`` due rows that no other relay holds, and lease them."""
+    now = timezone.now()
+    with transaction.atomic():
+        batch = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        if batch:
+            lease = now + timedelta(seconds=settings.ALLIANCE_OUTBOX_LEASE_SECONDS)
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in batch]).update(
+                next_attempt_at=lease, attempts=F("attempts") + 1
+            )
+    for message in batch:
+        message.attempts += 1
+    return batch
+
+
+def _smtp_error(error: Exception) -> Exception:
+    """Permanent (5xx: the address or the message is refused) or worth another try."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        if codes and all(code >= 500 for code in codes):
+            return _Refused(f"refused by the mail server: {error.recipients}")
+    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500:
+        return _Refused(f"refused by the mail server: {error.smtp_code} {error.smtp_error!r}")
+    return _Deferred(f"{type(error).__name__}: {error}")
+
+
+class _Delivery:
+    """One relay pass: an SMTP connection opened on first use and one broker check."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+        self.mail_down: str = ""
+        self.broker_down: str = ""
+
+    def email(self, message: OutboxMessage) -> None:
+        if self.mail_down:
+            raise _Deferred(self.mail_down)
+        try:
+            if self.connection is None:
+                self.connection = get_connection(fail_silently=False)
+                self.connection.open()
+            email = EmailMultiAlternatives(
+                message.subject,
+                message.body_text,
+                to=[message.recipient],
+                headers={"Message-ID": message.message_id} if message.message_id else None,
+                connection=self.connection,
+            )
+            if message.body_html:
+                email.attach_alternative(message.body_html, "text/html")
+            email.send()
+        except (smtplib.SMTPException, OSError) as error:
+            problem = _smtp_error(error)
+            if isinstance(problem, _Deferred):
+                # The server is unreachable or said "later": the rest of this pass waits too.
+                self.mail_down = str(problem)
+                self.close()
+            raise problem from error
+
+    def task(self, message: OutboxMessage) -> None:
+        if self.broker_down:
+            raise _Deferred(self.broker_down)
+        from .celery import app
+
+        task = app.tasks.get(message.task_name)
+        if task is None:
+            # Outside a worker, apps' task modules are imported on first need.
+            app.loader.import_default_modules()
+            task = app.tasks.get(message.task_name)
+        if task is None:
+            raise _Refused(f"no task is registered as {message.task_name!r}")
+        try:
+            task.apply_async(args=message.task_args, kwargs=message.task_kwargs, retry=False)
+        except BrokerError as error:
+            self.broker_down = f"broker unavailable: {error}"
+            raise _Deferred(self.broker_down) from error
+        except Exception as error:  # an eager task (embedded default) that failed while running
+            raise _Deferred(f"{type(error).__name__}: {error}") from error
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.connection.close()
+            self.connection = None
+
+
+SCRUBBED = "(removed: it contained a one-time link)"
+
+
+def _scrubbed(message: OutboxMessage) -> dict[str, str]:
+    """A secret link is kept no longer than it takes to deliver it."""
+    if not message.sensitive:
+        return {}
+    return {"body_text": SCRUBBED, "body_html": ""}
+
+
+def _record(message: OutboxMessage, problem: Exception | None, report: RelayReport) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        if problem is None:
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                status=Status.DELIVERED, delivered_at=now, last_error="", **_scrubbed(message)
+            )
+            if message.on_delivery:
+                OutboxMessage.objects.create(
+                    kind=Kind.TASK,
+                    give_up_at=_give_up_at(),
+                    task_name=message.on_delivery,
+                    task_kwargs={"message_id": message.pk},
+                    target_type=message.target_type,
+                    target_id=message.target_id,
+                    target_label=message.target_label,
+                    member_ref=message.member_ref,
+                )
+            report.delivered += 1
+            return
+        error = str(problem)[:2000]
+        if isinstance(problem, _Refused) or now + backoff(message.attempts) > message.give_up_at:
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                status=Status.FAILED, failed_at=now, last_error=error, **_scrubbed(message)
+            )
+            logger.error("Outbox message %s failed for good: %s", message.pk, error)
+            report.failed += 1
+        else:
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                next_attempt_at=now + backoff(message.attempts), last_error=error
+            )
+            report.retried += 1
+        report.errors.append(error)
+
+
+def relay_pending(*, batch_size: int = 100, max_batches: int = 50) -> RelayReport:
+    """Deliver what is due, a batch at a time, until nothing is due (or ``max_batches``)."""
+    report = RelayReport()
+    for _batch in range(max_batches):
+        batch = _claim(batch_size)
+        if not batch:
+            break
+        delivery = _Delivery()
+        try:
+            for message in batch:
+                problem: Exception | None = None
+                try:
+                    if message.kind == Kind.EMAIL:
+                        delivery.email(message)
+                    else:
+                        delivery.task(message)
+                except (_Deferred, _Refused) as error:
+                    problem = error
+                _record(message, problem, report)
+        finally:
+            delivery.close()
+        if delivery.mail_down or delivery.broker_down:
+            break  # the rest waits for its next attempt
+    return report
+
+
+_inline = threading.local()
+
+
+def _relay_inline() -> None:
+    """The embedded default: deliver right after the commit, in this process. A task run
+    eagerly by the relay may queue more; the running relay picks those up itself."""
+    if getattr(_inline, "running", False):
+        return
+    _inline.running = True
+    try:
+        relay_pending()
+    finally:
+        _inline.running = False
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+def _require_staff(actor: Any) -> None:
+    if not (
+        getattr(actor, "is_staff", False) and actor.has_perm("alliance_portal.view_outboxmessage")
+    ):
+        raise PermissionDenied(_("Only customer policy staff may handle undelivered messages."))
+
+
+def outbox_retry(*, actor: Any, message: OutboxMessage, request: HttpRequest | None = None) -> bool:
+    """Staff send a failed message again (after the address was corrected, say): a fresh
+    retry horizon. False when it was not failed (already retried by someone else)."""
+    _require_staff(actor)
+    if message.sensitive:
+        raise ValidationError(
+            _(
+                "Messages with a one-time link are not kept and cannot be sent again: send a "
+                "new invitation or ask the person to request a new link."
+            ),
+            code="sensitive",
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        changed = OutboxMessage.objects.filter(pk=message.pk, status=Status.FAILED).update(
+            status=Status.PENDING,
+            next_attempt_at=now,
+            give_up_at=_give_up_at(),
+            failed_at=None,
+            acknowledged_at=None,
+            acknowledged_by=None,
+        )
+        if changed:
+            audit_record(actor=actor, action="outbox.retried", target=message, request=request)
+            _after_commit()
+    return bool(changed)
+
+
+def outbox_acknowledge(
+    *, actor: Any, message: OutboxMessage, request: HttpRequest | None = None
+) -> bool:
+    """Staff have seen that a message could not be delivered (and dealt with it)."""
+    _require_staff(actor)
+    with transaction.atomic():
+        changed = OutboxMessage.objects.filter(
+            pk=message.pk, status=Status.FAILED, acknowledged_at__isnull=True
+        ).update(acknowledged_at=timezone.now(), acknowledged_by=actor)
+        if changed:
+            audit_record(actor=actor, action="outbox.acknowledged", target=message, request=request)
+    return bool(changed)
+
+
+def messages_about(obj: models.Model) -> models.QuerySet[OutboxMessage]:
+    """The delivery history of a record, newest first."""
+    return OutboxMessage.objects.filter(
+        target_type=obj._meta.label_lower, target_id=str(obj.pk)
+    ).select_related("acknowledged_by")
+
+
+def messages_for_member(member_id: int) -> models.QuerySet[OutboxMessage]:
+    return OutboxMessage.objects.filter(member_ref=member_id).select_related("acknowledged_by")
