@@ -17,7 +17,7 @@ def delivery_history(messages_: QuerySet[OutboxMessage], limit: int = 50) -> Saf
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     """Read-only: the log is written by services and nothing else."""
 
     list_display = ["seq", "created_at", "actor_label", "action", "target_type", "target_label"]
@@ -51,7 +51,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(admin.ModelAdmin[Document]):
     """Read-only register of uploads, quarantined ones included; files are downloaded from the
     record they belong to (an application, an attestation), where access is checked."""
 
@@ -92,7 +92,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     """Every e-mail and queued task with its delivery record. Read-only but for two actions
     on failed messages: send again, and acknowledge (seen and dealt with)."""
 

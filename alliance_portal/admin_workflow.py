@@ -62,7 +62,10 @@ class WorkflowAdminMixin:
                 if action in allowed
                 or (action not in self.transitions and self.action_available(obj, action))
             ]
-        return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
+        response: HttpResponse = super().render_change_form(  # type: ignore[misc]
+            request, context, *args, **kwargs
+        )
+        return response
 
     def act_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
         model: type[models.Model] = self.model  # type: ignore[attr-defined]
@@ -105,7 +108,7 @@ class AddFormMixin:
     """For a ModelAdmin whose records are created by a service from a small form (``add_form``)
     and are read-only afterwards (``readonly_fields``, shown as ``fields``)."""
 
-    add_form: type[forms.ModelForm]
+    add_form: type[forms.ModelForm[Any]]
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

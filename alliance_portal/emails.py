@@ -19,7 +19,8 @@ from .outbox import about_fields, email_record
 
 
 def absolute_url(path: str) -> str:
-    return settings.ALLIANCE_BASE_URL.rstrip("/") + path
+    base_url: str = settings.ALLIANCE_BASE_URL
+    return base_url.rstrip("/") + path
 
 
 def email_render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from .outbox import task_queue
 
 
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+def enqueue_on_commit(task: Task[..., Any], *args: Any, **kwargs: Any) -> None:
     """Record `task` in the current transaction; the outbox relay sends it to the broker
     after the commit (never if the transaction rolls back, never from the request)."""
     task_queue(task, args=args, kwargs=kwargs)

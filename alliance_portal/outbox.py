@@ -79,7 +79,7 @@ def email_record(**fields: Any) -> OutboxMessage:
 
 
 def task_queue(
-    task: Task | str,
+    task: Task[..., Any] | str,
     *,
     args: Sequence[Any] = (),
     kwargs: dict[str, Any] | None = None,

@@ -12,7 +12,8 @@ from weasyprint.urls import URLFetcher
 
 def render_pdf(html: str) -> bytes:
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
-    return HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf()
+    pdf: bytes = HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf()
+    return pdf
 
 
 def render_pdf_template(template_name: str, context: dict[str, object]) -> bytes:

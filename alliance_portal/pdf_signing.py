@@ -40,7 +40,8 @@ def sign_pdf(content: bytes, *, reason: str) -> bytes:
         reason=reason,
         location=settings.ALLIANCE_BASE_URL,
     )
-    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+    signed: bytes = signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+    return signed
 
 
 def create_self_signed_pair(key_path: Path, cert_path: Path, *, common_name: str) -> None:

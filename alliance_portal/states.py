@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -33,6 +34,20 @@ def transition_target(
             code="illegal_transition",
         )
     return transition.target
+
+
+class Stateful(Protocol):
+    """A model with a ``status`` field of choices."""
+
+    status: str
+
+    def get_status_display(self) -> str: ...
+
+
+def move(obj: Stateful, table: Mapping[str, Transition], action: str) -> str:
+    """The state `action` takes `obj` to, or IllegalTransition naming its current status.
+    The one helper every service moves its objects with."""
+    return transition_target(table, action, obj.status, current_label=str(obj.get_status_display()))
 
 
 def allowed_actions(table: Mapping[str, Transition], current: str) -> list[str]:

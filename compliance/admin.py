@@ -8,13 +8,16 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from alliance_portal.outbox import messages_about
 from alliance_portal.roles import AUDITORS_GROUP
+from alliance_portal.text_limits import TextLimitsMixin
 from members.models import Member, User
 
 from . import services
@@ -44,29 +47,49 @@ def _document_links(url_name: str, pk: int, documents: list[Any]) -> str:
     if not documents:
         return "—"
     return format_html_join(
-        format_html("<br>"),
+        mark_safe("<br>"),
         '<a href="{}">{}</a>',
         ((reverse(url_name, args=[pk, d.pk]), d.original_name) for d in documents),
     )
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note to the member"), widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(
+        label=_("Note to the member"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=text_limits.TEXT,
+    )
 
 
 class GradeForm(forms.Form):
     grade = forms.ChoiceField(label=_("Outcome"), choices=Grade.choices)
     note = forms.CharField(
-        label=_("Note to the member"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=_("Note to the member"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=text_limits.TEXT,
     )
 
 
 class RejectForm(GradeForm):
-    note = forms.CharField(label=_("Why it is rejected"), widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(
+        label=_("Why it is rejected"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=text_limits.TEXT,
+    )
 
 
-class AnswerInline(admin.StackedInline):
+class ReviewerNoteForm(TextLimitsMixin, forms.ModelForm[Answer]):
+    text_limits = {"reviewer_note": text_limits.NOTE}
+
+    class Meta:
+        model = Answer
+        fields = ["reviewer_note"]
+
+
+class AnswerInline(admin.StackedInline[Answer, ReviewCycle]):
     model = Answer
+    form = ReviewerNoteForm
     extra = 0
     can_delete = False
     fields = ["criterion", "answer", "explanation", "evidence_links", "reviewer_note"]
@@ -89,7 +112,7 @@ class AnswerInline(admin.StackedInline):
         if not items:
             return "—"
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             '<a href="{}">{}</a> ({})',
             (
                 (
@@ -105,7 +128,7 @@ class AnswerInline(admin.StackedInline):
         )
 
 
-class SubmissionInline(admin.TabularInline):
+class SubmissionInline(admin.TabularInline[Submission, ReviewCycle]):
     model = Submission
     extra = 0
     can_delete = False
@@ -130,7 +153,7 @@ class SubmissionInline(admin.TabularInline):
         return False
 
 
-class FindingInline(admin.TabularInline):
+class FindingInline(admin.TabularInline[Finding, ReviewCycle]):
     model = Finding
     extra = 0
     can_delete = False
@@ -154,7 +177,7 @@ class FindingInline(admin.TabularInline):
         )
 
 
-class NewCycleForm(forms.ModelForm):
+class NewCycleForm(forms.ModelForm[ReviewCycle]):
     class Meta:
         model = ReviewCycle
         fields = ["member", "kind", "due_on"]
@@ -169,7 +192,7 @@ class NewCycleForm(forms.ModelForm):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ReviewCycle]):  # type: ignore[misc]
     add_form = NewCycleForm
     transitions = CYCLE_TRANSITIONS
     workflow_actions = {
@@ -273,7 +296,9 @@ class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # t
             )
 
 
-class FindingForm(forms.ModelForm):
+class FindingForm(TextLimitsMixin, forms.ModelForm[Finding]):
+    text_limits = {"description": text_limits.TEXT, "corrective_action": text_limits.TEXT}
+
     class Meta:
         model = Finding
         fields = ["cycle", "criterion", "severity", "description", "corrective_action", "due_on"]
@@ -290,7 +315,7 @@ class FindingForm(forms.ModelForm):
 
 
 @admin.register(Finding)
-class FindingAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class FindingAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]):  # type: ignore[misc]
     add_form = FindingForm
     transitions = FINDING_TRANSITIONS
     workflow_actions = {
@@ -387,7 +412,9 @@ class FindingAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type:
 
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 5}))
+    reasons = forms.CharField(
+        label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 5}), max_length=text_limits.TEXT
+    )
     suspended_until = forms.DateField(
         label=_("For a suspension: until (leave empty: until the failure is remedied)"),
         required=False,
@@ -397,11 +424,15 @@ class DecideForm(forms.Form):
 
 class ReinstateForm(forms.Form):
     reason = forms.CharField(
-        label=_("How the failure was remedied"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("How the failure was remedied"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=text_limits.TEXT,
     )
 
 
-class NewCaseForm(forms.ModelForm):
+class NewCaseForm(TextLimitsMixin, forms.ModelForm[ForfeitureCase]):
+    text_limits = {"narrative": text_limits.LONG_TEXT}
+
     class Meta:
         model = ForfeitureCase
         fields = ["licence", "grounds", "narrative", "findings", "cycles"]
@@ -420,13 +451,13 @@ class ConfirmNoticeForm(forms.Form):
     note = forms.CharField(
         label=_("How did the notice reach the member?"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=text_limits.NOTE,
         help_text=_("The response window starts now."),
     )
 
 
 @admin.register(ForfeitureCase)
-class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ForfeitureCase]):  # type: ignore[misc]
     add_form = NewCaseForm
     transitions = CASE_TRANSITIONS
     workflow_actions = {
@@ -560,7 +591,7 @@ class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  
 
 
 @admin.register(ComplianceCertificate)
-class ComplianceCertificateAdmin(admin.ModelAdmin):
+class ComplianceCertificateAdmin(admin.ModelAdmin[ComplianceCertificate]):
     list_display = ["number", "member", "outcome", "status", "valid_from", "valid_until"]
     list_filter = ["status", "outcome"]
     search_fields = ["number", "member__legal_name", "verification_code"]
@@ -614,7 +645,7 @@ class ComplianceCertificateAdmin(admin.ModelAdmin):
 
 
 @admin.register(CertificateBatch)
-class CertificateBatchAdmin(admin.ModelAdmin):
+class CertificateBatchAdmin(admin.ModelAdmin[CertificateBatch]):
     list_display = ["created_at", "requested_by", "progress", "finished_at"]
     readonly_fields = (
         "requested_by",
@@ -650,7 +681,7 @@ class CertificateBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditorGrant)
-class AuditorGrantAdmin(admin.ModelAdmin):
+class AuditorGrantAdmin(admin.ModelAdmin[AuditorGrant]):
     list_display = ["auditor", "member", "expires_on", "granted_by", "created_at"]
     list_filter = ["expires_on"]
     search_fields = ["auditor__email", "member__legal_name"]

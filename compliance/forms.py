@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal import text_limits
 from alliance_portal.documents.forms import UploadFieldMixin, document_file_field
 
 from .models import AnswerChoice
@@ -15,7 +16,7 @@ class AnswerForm(forms.Form):
     explanation = forms.CharField(
         label=_("Explanation"),
         required=False,
-        max_length=5000,
+        max_length=text_limits.TEXT,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         help_text=_("Required unless the answer is “Compliant”."),
     )
@@ -40,9 +41,22 @@ class DeclarationForm(forms.Form):
 
 
 class TextResponseForm(forms.Form):
+    """A member's response to a forfeiture case."""
+
     text = forms.CharField(
         label=_("Your answer"),
-        max_length=20000,
+        max_length=text_limits.LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
+    )
+
+
+class FindingActionForm(TextResponseForm):
+    """The action taken on a finding: shorter than a case response."""
+
+    text = forms.CharField(
+        label=_("Your answer"),
+        max_length=text_limits.TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
     )

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from alliance_portal.states import Transition
 from licensing.models import Criterion, LicenceAgreement
@@ -45,6 +45,8 @@ CYCLE_TRANSITIONS: dict[str, Transition] = {
     "reject": Transition.of({_C.IN_REVIEW}, _C.REJECTED),
 }
 ANSWERABLE_STATUSES = frozenset({_C.OPEN, _C.CHANGES_REQUESTED})
+# A review under way: at most one per member (a constraint), and the dashboard's list.
+OPEN_CYCLE_STATUSES = [_C.OPEN, _C.SUBMITTED, _C.IN_REVIEW, _C.CHANGES_REQUESTED]
 
 
 class ReviewCycle(models.Model):
@@ -109,9 +111,7 @@ class ReviewCycle(models.Model):
             # One review under way per member: the periodic job can run twice safely.
             models.UniqueConstraint(
                 fields=["member"],
-                condition=models.Q(
-                    status__in=[_C.OPEN, _C.SUBMITTED, _C.IN_REVIEW, _C.CHANGES_REQUESTED]
-                ),
+                condition=models.Q(status__in=OPEN_CYCLE_STATUSES),
                 name="cycle_one_under_way_per_member",
                 violation_error_message=_("The member already has a review cycle under way."),
             ),
@@ -179,6 +179,19 @@ class Answer(models.Model):
         return f"{self.criterion.code}: {self.get_answer_display() or '—'}"
 
 
+def answer_gaps(answer: Answer) -> list[str]:
+    """What an answer still lacks before the cycle can be submitted, in words: it must be
+    answered, explained unless *compliant*, and evidenced unless *not applicable*."""
+    gaps = []
+    if not answer.answer:
+        gaps.append(gettext("an answer"))
+    elif answer.answer != AnswerChoice.COMPLIANT and not answer.explanation.strip():
+        gaps.append(gettext("an explanation"))
+    if answer.answer != AnswerChoice.NOT_APPLICABLE and not answer.evidence.all():
+        gaps.append(gettext("evidence"))
+    return gaps
+
+
 class AnswerEvidence(models.Model):
     answer = models.ForeignKey(
         Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="evidence"
@@ -223,6 +236,11 @@ class Submission(models.Model):
     answers = models.JSONField(_("answers as submitted"))
     answers_sha256 = models.CharField(_("SHA-256 of the answers"), max_length=64)
     submitted_at = models.DateTimeField(_("submitted at"))
+    # When the signatory last proved who they are (a login or a re-authentication), checked
+    # to be recent before the declaration was accepted.
+    authenticated_at = models.DateTimeField(
+        _("signatory last authenticated at"), null=True, blank=True
+    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=500, blank=True)
     review_result = models.CharField(_("review result"), max_length=20, blank=True)
@@ -501,6 +519,15 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "revoked", pgettext_lazy("certificate status", "Revoked")
     EXPIRED = "expired", pgettext_lazy("certificate status", "Expired")
     SUPERSEDED = "superseded", pgettext_lazy("certificate status", "Superseded")
+
+
+_S = CertificateStatus
+CERTIFICATE_TRANSITIONS: dict[str, Transition] = {
+    "issue": Transition.of({_S.PENDING}, _S.ISSUED),
+    "revoke": Transition.of({_S.PENDING, _S.ISSUED}, _S.REVOKED),
+    "supersede": Transition.of({_S.ISSUED}, _S.SUPERSEDED),
+    "expire": Transition.of({_S.ISSUED}, _S.EXPIRED),
+}
 
 
 class ComplianceCertificate(models.Model):

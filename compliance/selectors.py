@@ -1,12 +1,12 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.translation import gettext as _
 
 from licensing.models import LicenceAgreement
 from members.models import Member, User
 
 from .models import (
+    OPEN_CYCLE_STATUSES,
     Answer,
     AnswerChoice,
     AnswerEvidence,
@@ -14,10 +14,10 @@ from .models import (
     CaseStatus,
     CertificateStatus,
     ComplianceCertificate,
-    CycleStatus,
     Finding,
     ForfeitureCase,
     ReviewCycle,
+    answer_gaps,
 )
 
 
@@ -89,7 +89,13 @@ def case_for_user(user: User, pk: int) -> ForfeitureCase:
 
 
 def open_cycles_for_dashboard(user: User) -> QuerySet[ReviewCycle]:
-    return cycles_visible_to(user).select_related("member").order_by("-opened_at")[:10]
+    """The user's reviews under way (decided ones are history, not work to do)."""
+    return (
+        cycles_visible_to(user)
+        .filter(status__in=OPEN_CYCLE_STATUSES)
+        .select_related("member")
+        .order_by("-opened_at")[:10]
+    )
 
 
 def open_findings_for_dashboard(user: User) -> QuerySet[Finding]:
@@ -118,18 +124,6 @@ class Progress:
         return round(100 * self.complete / self.total) if self.total else 0
 
 
-def answer_gaps(answer: Answer) -> list[str]:
-    """What an answer still lacks before the cycle can be submitted, in words."""
-    gaps = []
-    if not answer.answer:
-        gaps.append(_("an answer"))
-    elif answer.answer != AnswerChoice.COMPLIANT and not answer.explanation.strip():
-        gaps.append(_("an explanation"))
-    if answer.answer != AnswerChoice.NOT_APPLICABLE and not answer.evidence.all():
-        gaps.append(_("evidence"))
-    return gaps
-
-
 def cycle_progress(cycle: ReviewCycle) -> Progress:
     """Answered and evidenced out of the total, and what is missing (uses prefetched rows)."""
     progress = Progress()
@@ -145,14 +139,6 @@ def cycle_progress(cycle: ReviewCycle) -> Progress:
         else:
             progress.complete += 1
     return progress
-
-
-OPEN_CYCLE_STATUSES = [
-    CycleStatus.OPEN,
-    CycleStatus.SUBMITTED,
-    CycleStatus.IN_REVIEW,
-    CycleStatus.CHANGES_REQUESTED,
-]
 
 
 def certificate_by_code(code: str) -> ComplianceCertificate | None:

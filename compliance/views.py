@@ -20,13 +20,14 @@ from django.views.decorators.http import require_safe
 
 from alliance_portal.documents import UploadRejected, document_response
 from alliance_portal.http import refuse_method
+from alliance_portal.reauthentication import require_recent_authentication
 from alliance_portal.states import IllegalTransition
 from licensing import selectors as licensing_selectors
 from members import selectors as members_selectors
 from members.models import User
 
 from . import selectors, services
-from .forms import AnswerForm, DeclarationForm, EvidenceForm, TextResponseForm
+from .forms import AnswerForm, DeclarationForm, EvidenceForm, FindingActionForm, TextResponseForm
 from .models import Answer, ReviewCycle
 from .permissions import can_prepare_attestation, can_submit_attestation
 
@@ -216,6 +217,10 @@ def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     if not can_submit_attestation(_me(request), cycle.member):
         raise PermissionDenied
+    if request.method == "POST":
+        # The declaration binds the company: the signatory proves who they are again unless
+        # they just did (allauth keeps this POST and replays it once they have).
+        authenticated_at = require_recent_authentication(request)
     form = DeclarationForm(request.POST or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -225,6 +230,7 @@ def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 cycle=cycle,
                 typed_name=form.cleaned_data["typed_name"],
                 declared=form.cleaned_data["declared"],
+                authenticated_at=authenticated_at,
                 request=request,
             )
         except IllegalTransition:
@@ -237,6 +243,8 @@ def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Submitted. The answers are now with the Customer Policy Department.")
             )
             return redirect("compliance:cycle_detail", pk)
+    elif request.method == "POST":
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
     context = {
         **_cycle_context(request, cycle),
         "form": form,
@@ -255,7 +263,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := refuse_method(request, "GET", "POST"):
         return refused
     can_answer = can_prepare_attestation(_me(request), finding.cycle.member)
-    form = TextResponseForm(request.POST or None)
+    form = FindingActionForm(request.POST or None)
     upload = EvidenceForm(request=request)
     status = 200
     if request.method == "POST":

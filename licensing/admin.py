@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal import text_limits
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from members.models import User
@@ -30,7 +31,9 @@ from .models import (
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}))
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}), max_length=text_limits.TEXT
+    )
 
 
 LICENCE_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
@@ -59,7 +62,7 @@ class ExpiringFilter(admin.SimpleListFilter):
         return queryset
 
 
-class NewLicenceForm(forms.ModelForm):
+class NewLicenceForm(forms.ModelForm[LicenceAgreement]):
     class Meta:
         model = LicenceAgreement
         fields = ["member", "template", "guidelines", "term_years"]
@@ -75,7 +78,7 @@ class NewLicenceForm(forms.ModelForm):
         return cleaned
 
 
-class SignatureInline(admin.StackedInline):
+class SignatureInline(admin.StackedInline[Signature, LicenceAgreement]):
     model = Signature
     can_delete = False
     extra = 0
@@ -84,6 +87,7 @@ class SignatureInline(admin.StackedInline):
         "typed_name",
         "typed_title",
         "signed_at",
+        "authenticated_at",
         "ip",
         "user_agent",
         "agreement_sha256",
@@ -103,7 +107,7 @@ class SignatureInline(admin.StackedInline):
 
 
 @admin.register(LicenceAgreement)
-class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[LicenceAgreement]):  # type: ignore[misc]
     add_form = NewLicenceForm
     transitions = LICENCE_TRANSITIONS
     workflow_actions = LICENCE_ACTIONS
@@ -187,9 +191,6 @@ class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):
             )
             obj.pk = issued.pk
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        return None  # nothing to save: the signature is read-only
-
     def perform(
         self, request: HttpRequest, obj: LicenceAgreement, action: str, data: dict[str, Any]
     ) -> None:
@@ -207,7 +208,7 @@ class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin):
             services.licence_renew(actor=actor, licence=obj, request=request)
 
 
-class AgreementTemplateForm(forms.ModelForm):
+class AgreementTemplateForm(forms.ModelForm[AgreementTemplate]):
     class Meta:
         model = AgreementTemplate
         fields = ["version", "title", "body"]
@@ -223,7 +224,7 @@ class AgreementTemplateForm(forms.ModelForm):
 
 
 @admin.register(AgreementTemplate)
-class AgreementTemplateAdmin(admin.ModelAdmin):
+class AgreementTemplateAdmin(admin.ModelAdmin[AgreementTemplate]):
     form = AgreementTemplateForm
     list_display = ["version", "title", "created_at", "first_used_at"]
 
@@ -246,7 +247,9 @@ class AgreementTemplateAdmin(admin.ModelAdmin):
         return False
 
 
-class CriterionInline(admin.StackedInline):
+class CriterionInline(admin.StackedInline[Criterion, GuidelinesSection]):
+    """Saved through ``GuidelinesSectionAdmin.save_formset`` (the criterion services)."""
+
     model = Criterion
     extra = 0
     fields = [
@@ -262,7 +265,7 @@ class CriterionInline(admin.StackedInline):
 
 
 @admin.register(GuidelinesVersion)
-class GuidelinesVersionAdmin(admin.ModelAdmin):
+class GuidelinesVersionAdmin(admin.ModelAdmin[GuidelinesVersion]):
     list_display = ["edition", "title_en", "adopted_on", "published_at"]
     readonly_fields = ["published_at"]
     actions = ["publish"]
@@ -291,11 +294,28 @@ class GuidelinesVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(GuidelinesSection)
-class GuidelinesSectionAdmin(admin.ModelAdmin):
+class GuidelinesSectionAdmin(admin.ModelAdmin[GuidelinesSection]):
     list_display = ["__str__", "version"]
     list_filter = ["version"]
     list_select_related = ["version"]
     inlines = [CriterionInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: GuidelinesSection, form: Any, change: bool
+    ) -> None:
+        services.guidelines_section_save(
+            actor=request.user,  # type: ignore[arg-type]
+            section=obj,
+            request=request,
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        criteria = formset.save(commit=False)  # what changed; the services write it
+        for criterion in formset.deleted_objects:
+            services.criterion_delete(actor=actor, criterion=criterion, request=request)
+        for criterion in criteria:
+            services.criterion_save(actor=actor, criterion=criterion, request=request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.version.is_published:

@@ -1,12 +1,13 @@
 from datetime import date
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from alliance_portal import text_limits
 from alliance_portal.states import Transition
 from members.models import Member
 
@@ -75,10 +76,26 @@ class Criterion(models.Model):
     code = models.CharField(_("code"), max_length=10)
     title_en = models.CharField(_("title (English)"), max_length=200)
     title_ru = models.CharField(_("title (Russian)"), max_length=200)
-    description_en = models.TextField(_("description (English)"))
-    description_ru = models.TextField(_("description (Russian)"))
-    evidence_en = models.TextField(_("evidence expected (English)"))
-    evidence_ru = models.TextField(_("evidence expected (Russian)"))
+    description_en = models.TextField(
+        _("description (English)"),
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
+    description_ru = models.TextField(
+        _("description (Russian)"),
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
+    evidence_en = models.TextField(
+        _("evidence expected (English)"),
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
+    evidence_ru = models.TextField(
+        _("evidence expected (Russian)"),
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -111,7 +128,11 @@ class AgreementTemplate(models.Model):
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"))
+    body = models.TextField(
+        _("text"),
+        max_length=text_limits.AGREEMENT,
+        validators=[MaxLengthValidator(text_limits.AGREEMENT)],
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     first_used_at = models.DateTimeField(_("first used at"), null=True, blank=True)
 
@@ -199,7 +220,12 @@ class LicenceAgreement(models.Model):
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
-    status_reason = models.TextField(_("reason for the last change"), blank=True)
+    status_reason = models.TextField(
+        _("reason for the last change"),
+        blank=True,
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
     signed_pdf = models.OneToOneField(
         "alliance_portal.Document",
         verbose_name=_("signed agreement (PDF)"),
@@ -293,6 +319,15 @@ class Signature(models.Model):
     agreement_text = models.TextField(_("agreement text shown"))
     agreement_sha256 = models.CharField(_("SHA-256 of the agreement text"), max_length=64)
     signed_at = models.DateTimeField(_("signed at"))
+    authenticated_at = models.DateTimeField(
+        _("signatory last authenticated at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the signatory last proved who they were (password or second factor) "
+            "before signing."
+        ),
+    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=500, blank=True)
 

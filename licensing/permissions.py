@@ -13,9 +13,11 @@ def can_sign_licence(user: User, licence: LicenceAgreement) -> bool:
 
 
 def can_manage_licences(user: User | None) -> bool:
-    """Staff with the change permission; ``None`` is the portal itself (scheduled jobs)."""
-    if user is None:
-        return True
+    """Staff with the change permission. ``None`` is no one, refused: what the portal does by
+    itself (the scheduled jobs) goes through the ``*_by_portal`` services."""
     return bool(
-        user.is_active and user.is_staff and user.has_perm("licensing.change_licenceagreement")
+        user is not None
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("licensing.change_licenceagreement")
     )

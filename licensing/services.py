@@ -6,7 +6,7 @@ them from its own decisions, inside its own transaction.
 """
 
 from collections.abc import Collection
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from alliance_portal.emails import absolute_url, email_people
 from alliance_portal.jobs import enqueue_on_commit
 from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
-from alliance_portal.states import transition_target
+from alliance_portal.states import move
 from members.models import Member, Role, User
 from members.selectors import people_of
 
@@ -34,6 +34,7 @@ from .models import (
     LICENCE_TRANSITIONS,
     AgreementTemplate,
     Criterion,
+    GuidelinesSection,
     GuidelinesVersion,
     LicenceAgreement,
     LicenceNumberSequence,
@@ -41,7 +42,7 @@ from .models import (
     Signature,
 )
 from .permissions import can_manage_licences, can_sign_licence
-from .selectors import latest_published_guidelines
+from .selectors import in_good_standing, latest_published_guidelines
 from .signing import consent_sha256, consent_wording, consents
 
 
@@ -51,16 +52,7 @@ def _lock(licence: LicenceAgreement) -> LicenceAgreement:
     ).get(pk=licence.pk)
 
 
-def _move(licence: LicenceAgreement, action: str) -> str:
-    return transition_target(
-        LICENCE_TRANSITIONS,
-        action,
-        licence.status,
-        current_label=str(licence.get_status_display()),
-    )
-
-
-def _require_manager(actor: User | None) -> None:
+def _require_manager(actor: User) -> None:
     if not can_manage_licences(actor):
         raise PermissionDenied(_("Only customer policy staff may change licences."))
 
@@ -164,7 +156,7 @@ def licence_issue(
         # The member row first: two licences of one member are issued one at a time.
         lock(Member, licence.member_id)
         locked = _lock(licence)
-        target = _move(locked, "issue")
+        target = move(locked, LICENCE_TRANSITIONS, "issue")
         problems = licence_issue_problems(locked.member, previous=locked.previous)
         if problems:
             raise ValidationError(problems)
@@ -205,13 +197,16 @@ def licence_sign(
     typed_title: str,
     accepted: Collection[str],
     shown_sha256: str,
+    authenticated_at: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Signature:
     """The signatory accepts the exact text they were shown; the licence becomes active.
 
     Refused when the text changed since it was shown (the page asks to read it again), when
     any consent is missing, or when the licence is no longer waiting for a signature (a second
-    click or tab): exactly one signature per licence.
+    click or tab): exactly one signature per licence. ``authenticated_at`` is when the
+    signatory last proved who they were (the view asks for it again when it is not recent);
+    it is kept with the signature.
     """
     typed_name, typed_title = typed_name.strip(), typed_title.strip()
     problems = []
@@ -219,6 +214,8 @@ def licence_sign(
         problems.append(_("Type your full name."))
     if not typed_title:
         problems.append(_("Type your title in the company."))
+    if len(typed_name) > 200 or len(typed_title) > 200:
+        problems.append(_("Your name and title may have at most 200 characters each."))
     if set(accepted) != {key for key, _text in consents()}:
         problems.append(_("Tick every statement to sign."))
     if problems:
@@ -227,7 +224,7 @@ def licence_sign(
         locked = _lock(licence)
         if not can_sign_licence(actor, locked):
             raise PermissionDenied(_("Only a signatory of the company may sign its licence."))
-        target = _move(locked, "sign")
+        target = move(locked, LICENCE_TRANSITIONS, "sign")
         text = agreement_text(locked)
         text_sha256 = sha256_text(text)
         if shown_sha256 != text_sha256:
@@ -246,13 +243,14 @@ def licence_sign(
             member_registration=(
                 f"{locked.member.registration_number}, {cast(Any, locked.member.country).code}"
             ),
-            typed_name=typed_name[:200],
-            typed_title=typed_title[:200],
+            typed_name=typed_name,
+            typed_title=typed_title,
             consent_wording=consent_wording(),
             consent_sha256=consent_sha256(),
             agreement_text=text,
             agreement_sha256=text_sha256,
             signed_at=now,
+            authenticated_at=authenticated_at,
             ip=client_ip(request),
             user_agent=(request.headers.get("User-Agent", "") if request else "")[:500],
         )
@@ -275,7 +273,11 @@ def licence_sign(
             actor=actor,
             action="licence.signed",
             target=locked,
-            payload={"agreement_sha256": text_sha256, "typed_name": typed_name},
+            payload={
+                "agreement_sha256": text_sha256,
+                "typed_name": typed_name,
+                "authenticated_at": authenticated_at.isoformat() if authenticated_at else None,
+            },
             request=request,
         )
         enqueue_on_commit(tasks.licence_render_signed_pdf, locked.pk)
@@ -289,7 +291,7 @@ def _supersede(renewal: LicenceAgreement) -> LicenceAgreement | None:
     previous = _lock(renewal.previous)  # type: ignore[arg-type]
     if previous.status not in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED):
         return None
-    previous.status = _move(previous, "expire")
+    previous.status = move(previous, LICENCE_TRANSITIONS, "expire")
     previous.ended_at = timezone.now()
     previous.status_reason = _("Replaced by the renewal %(number)s.") % {"number": renewal.number}
     previous.save(update_fields=["status", "ended_at", "status_reason"])
@@ -333,7 +335,7 @@ def licence_render_signed_pdf(*, licence_id: int) -> LicenceAgreement:
 
 def _change_state(
     *,
-    actor: User | None,
+    actor: User,
     licence: LicenceAgreement,
     action: str,
     reason: str,
@@ -341,12 +343,27 @@ def _change_state(
     **fields: Any,
 ) -> LicenceAgreement:
     _require_manager(actor)
+    return _apply_change(
+        actor=actor, licence=licence, action=action, reason=reason, request=request, **fields
+    )
+
+
+def _apply_change(
+    *,
+    actor: User | None,
+    licence: LicenceAgreement,
+    action: str,
+    reason: str,
+    request: HttpRequest | None,
+    **fields: Any,
+) -> LicenceAgreement:
+    """``actor`` is None only from the ``*_by_portal`` services."""
     reason = (reason or "").strip()
     if action != "expire" and not reason:
         raise ValidationError(_("Give the reason."), code="reason_required")
     with transaction.atomic():
         locked = _lock(licence)
-        locked.status = _move(locked, action)
+        locked.status = move(locked, LICENCE_TRANSITIONS, action)
         locked.status_reason = reason
         for name, value in fields.items():
             setattr(locked, name, value)
@@ -379,7 +396,7 @@ def licence_withdraw(
 
 def licence_suspend(
     *,
-    actor: User | None,
+    actor: User,
     licence: LicenceAgreement,
     reason: str,
     until: date | None = None,
@@ -400,7 +417,7 @@ def licence_suspend(
 
 def licence_reinstate(
     *,
-    actor: User | None,
+    actor: User,
     licence: LicenceAgreement,
     reason: str,
     request: HttpRequest | None = None,
@@ -417,7 +434,7 @@ def licence_reinstate(
 
 def licence_forfeit(
     *,
-    actor: User | None,
+    actor: User,
     licence: LicenceAgreement,
     reason: str,
     request: HttpRequest | None = None,
@@ -434,7 +451,7 @@ def licence_forfeit(
 
 def licence_terminate(
     *,
-    actor: User | None,
+    actor: User,
     licence: LicenceAgreement,
     reason: str,
     request: HttpRequest | None = None,
@@ -449,22 +466,40 @@ def licence_terminate(
     )
 
 
-def licence_expire(
-    *, actor: User | None, licence: LicenceAgreement, request: HttpRequest | None = None
-) -> LicenceAgreement:
-    """A licence expires once its term is over (terminate it to end it early)."""
+def _require_term_over(licence: LicenceAgreement) -> None:
     if licence.ends_on is not None and licence.ends_on >= timezone.localdate():
         raise ValidationError(
             _("The licence runs until %(date)s; terminate it to end it earlier.")
             % {"date": licence.ends_on.isoformat()},
             code="not_due",
         )
+
+
+def licence_expire(
+    *, actor: User, licence: LicenceAgreement, request: HttpRequest | None = None
+) -> LicenceAgreement:
+    """A licence expires once its term is over (terminate it to end it early)."""
+    _require_term_over(licence)
     return _change_state(
         actor=actor,
         licence=licence,
         action="expire",
         reason="",
         request=request,
+        ended_at=timezone.now(),
+    )
+
+
+def licence_expire_by_portal(*, licence: LicenceAgreement) -> LicenceAgreement:
+    """The portal expires a licence whose term is over (the daily job); its audit event has
+    no actor."""
+    _require_term_over(licence)
+    return _apply_change(
+        actor=None,
+        licence=licence,
+        action="expire",
+        reason="",
+        request=None,
         ended_at=timezone.now(),
     )
 
@@ -501,7 +536,7 @@ def licences_expire_due(*, batch_size: int = 200) -> int:
         if not due:
             return expired
         for licence in LicenceAgreement.objects.filter(pk__in=due):
-            licence_expire(actor=None, licence=licence)
+            licence_expire_by_portal(licence=licence)
             expired += 1
 
 
@@ -531,6 +566,113 @@ def guidelines_publish(
         locked.save(update_fields=["published_at"])
         audit_record(actor=actor, action="guidelines.published", target=locked, request=request)
     return locked
+
+
+def _lock_editions_being_written(*version_ids: int) -> None:
+    """Lock the editions a change touches (in id order); a published one refuses it."""
+    for version_id in sorted(set(version_ids)):
+        if lock(GuidelinesVersion, version_id).is_published:
+            raise ValidationError(
+                _("This edition is published and cannot change."), code="published"
+            )
+
+
+def guidelines_section_save(
+    *, actor: User, section: GuidelinesSection, request: HttpRequest | None = None
+) -> GuidelinesSection:
+    """Add or change a section of an edition still being written."""
+    _require_manager(actor)
+    with transaction.atomic():
+        editions = [section.version_id]
+        if section.pk is not None:  # and the edition it was in, should it be moved
+            editions.append(
+                GuidelinesSection.objects.values_list("version_id", flat=True).get(pk=section.pk)
+            )
+        _lock_editions_being_written(*editions)
+        created = section.pk is None
+        section.full_clean()
+        section.save()
+        audit_record(
+            actor=actor,
+            action="guidelines.section_created" if created else "guidelines.section_changed",
+            target=section,
+            payload={
+                "edition": section.version_id,
+                "number": section.number,
+                "title_en": section.title_en,
+                "title_ru": section.title_ru,
+            },
+            request=request,
+        )
+    return section
+
+
+def _criterion_payload(criterion: Criterion) -> dict[str, Any]:
+    return {
+        "section": criterion.section_id,
+        "code": criterion.code,
+        "title_en": criterion.title_en,
+        "sha256": sha256_text(
+            "\n".join(
+                [
+                    criterion.title_en,
+                    criterion.title_ru,
+                    criterion.description_en,
+                    criterion.description_ru,
+                    criterion.evidence_en,
+                    criterion.evidence_ru,
+                ]
+            )
+        ),
+    }
+
+
+def criterion_save(
+    *, actor: User, criterion: Criterion, request: HttpRequest | None = None
+) -> Criterion:
+    """Add or change a criterion of an edition still being written."""
+    _require_manager(actor)
+    with transaction.atomic():
+        editions = [
+            GuidelinesSection.objects.values_list("version_id", flat=True).get(
+                pk=criterion.section_id
+            )
+        ]
+        if criterion.pk is not None:  # and the edition it was in, should it be moved
+            editions.append(
+                Criterion.objects.values_list("section__version_id", flat=True).get(pk=criterion.pk)
+            )
+        _lock_editions_being_written(*editions)
+        created = criterion.pk is None
+        criterion.full_clean()
+        criterion.save()
+        audit_record(
+            actor=actor,
+            action="guidelines.criterion_created" if created else "guidelines.criterion_changed",
+            target=criterion,
+            payload=_criterion_payload(criterion),
+            request=request,
+        )
+    return criterion
+
+
+def criterion_delete(
+    *, actor: User, criterion: Criterion, request: HttpRequest | None = None
+) -> None:
+    """Remove a criterion from an edition still being written."""
+    _require_manager(actor)
+    with transaction.atomic():
+        section = GuidelinesSection.objects.get(pk=criterion.section_id)
+        _lock_editions_being_written(section.version_id)
+        payload = {"criterion": criterion.pk, **_criterion_payload(criterion)}
+        criterion.delete()
+        audit_record(
+            actor=actor,
+            action="guidelines.criterion_deleted",
+            target=section,
+            payload=payload,
+            request=request,
+        )
 
 
 def agreement_template_save(
@@ -563,8 +705,9 @@ def agreement_template_save(
 def logo_kit_download(
     *, actor: User, licence: LicenceAgreement, request: HttpRequest | None = None
 ) -> bytes:
-    """The logo kit for an active licensee's user; every download is audited."""
-    if licence.status != LicenceStatus.ACTIVE:
+    """The logo kit for the user of a licensee in good standing (active and within its term,
+    even before the daily job has expired it); every download is audited."""
+    if not LicenceAgreement.objects.filter(in_good_standing(), pk=licence.pk).exists():
         raise PermissionDenied(_("The logo kit is for active licensees only."))
     if request is None or request.method == "GET":  # a HEAD request downloads nothing
         audit_record(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from alliance_portal.documents import document_response
 from alliance_portal.http import refuse_method
+from alliance_portal.reauthentication import require_recent_authentication
 from alliance_portal.states import IllegalTransition
 from members.models import User
 
@@ -78,6 +79,9 @@ def licence_sign(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "licensing/sign.html", _signing_context(request, licence, form, text)
         )
+    # A signature binds the company: the signatory proves who they are again unless they
+    # just did (allauth keeps this POST and replays it once they have).
+    authenticated_at = require_recent_authentication(request)
     form = SignForm(request.POST)
     if form.is_valid():
         try:
@@ -88,6 +92,7 @@ def licence_sign(request: HttpRequest, pk: int) -> HttpResponse:
                 typed_title=form.cleaned_data["typed_title"],
                 accepted=form.cleaned_data["accepted"],
                 shown_sha256=form.cleaned_data["shown_sha256"],
+                authenticated_at=authenticated_at,
                 request=request,
             )
         except IllegalTransition:

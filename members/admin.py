@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
@@ -39,20 +40,20 @@ from .services.members import STAFF_EDITABLE_FIELDS
 from .services.users import user_access_changed, user_access_snapshot
 
 
-class UserCreationForm(AdminUserCreationForm):
+class UserCreationForm(AdminUserCreationForm[User]):
     class Meta:
         model = User
         fields = ("email",)
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(UserChangeForm[User]):
     class Meta:
         model = User
         fields = "__all__"
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
@@ -124,7 +125,7 @@ class ReviewTargetFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ApplicationDocumentInline(admin.TabularInline):
+class ApplicationDocumentInline(admin.TabularInline[ApplicationDocument, Application]):
     model = ApplicationDocument
     extra = 0
     can_delete = False
@@ -157,7 +158,7 @@ class ApplicationDocumentInline(admin.TabularInline):
         return str(link.document.get_scan_status_display())
 
 
-class InformationRequestInline(admin.StackedInline):
+class InformationRequestInline(admin.StackedInline[InformationRequest, Application]):
     model = InformationRequest
     extra = 0
     can_delete = False
@@ -174,7 +175,7 @@ class InformationRequestInline(admin.StackedInline):
         return False
 
 
-class ApplicationChecklistForm(forms.ModelForm):
+class ApplicationChecklistForm(forms.ModelForm[Application]):
     class Meta:
         model = Application
         fields = CHECKLIST_FIELDS
@@ -182,7 +183,9 @@ class ApplicationChecklistForm(forms.ModelForm):
 
 class DecisionForm(forms.Form):
     message = forms.CharField(
-        label=_("What information is needed"), widget=forms.Textarea(attrs={"rows": 5})
+        label=_("What information is needed"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=text_limits.TEXT,
     )
 
 
@@ -192,12 +195,15 @@ class ApproveForm(forms.Form):
         label=_("Note to the applicant (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=text_limits.TEXT,
     )
 
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for the rejection"), widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Reason for the rejection"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=text_limits.TEXT,
     )
 
 
@@ -210,7 +216,7 @@ STAFF_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
 
 
 @admin.register(Application)
-class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin[Application]):  # type: ignore[misc]
     form = ApplicationChecklistForm
     transitions = APPLICATION_TRANSITIONS
     workflow_actions = STAFF_ACTIONS
@@ -358,7 +364,7 @@ class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin):  # type: ignore[mi
 # --- Members ------------------------------------------------------------------------------
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Member]):
     model = Membership
     extra = 0
     can_delete = False
@@ -372,7 +378,7 @@ class MembershipInline(admin.TabularInline):
         return False  # teams are managed by the members' signatories in the portal
 
 
-class MemberApplicationInline(admin.TabularInline):
+class MemberApplicationInline(admin.TabularInline[Application, Member]):
     model = Application
     extra = 0
     can_delete = False
@@ -389,7 +395,7 @@ class MemberApplicationInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(admin.ModelAdmin[Member]):
     list_display = ["legal_name", "country", "risk_rating", "approved_at", "public_listing_consent"]
     list_filter = [
         "risk_rating",
@@ -453,7 +459,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = [
         "email",
         "member",
@@ -490,7 +496,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentRequirement)
-class DocumentRequirementAdmin(admin.ModelAdmin):
+class DocumentRequirementAdmin(admin.ModelAdmin[DocumentRequirement]):
     list_display = ["title_en", "code", "required", "active", "position"]
     list_editable = ["required", "active", "position"]
     prepopulated_fields = {"code": ["title_en"]}

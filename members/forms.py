@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal import text_limits
 from alliance_portal.documents.forms import UploadFieldMixin, document_file_field
 from alliance_portal.email_addresses import email_address_clean
 
@@ -13,7 +14,7 @@ from .services.applications import APPLICANT_FIELDS, ELIGIBILITY_FIELDS
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(forms.ModelForm[Application]):
     """The applicant's data. Everything may be left blank in a draft; submission checks it."""
 
     website = forms.URLField(
@@ -70,7 +71,7 @@ class AnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("Your answer"),
         widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
-        max_length=5000,
+        max_length=text_limits.TEXT,
     )
 
 

@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
@@ -12,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from alliance_portal import text_limits
 from alliance_portal.email_addresses import (
     LOOKALIKE_MESSAGE,
     email_address_is_lookalike,
@@ -121,7 +123,11 @@ class Member(models.Model):
     legal_name = models.CharField(_("legal name"), max_length=200)
     registration_number = models.CharField(_("registration number"), max_length=100)
     country = CountryField(_("country"))
-    address = models.TextField(_("registered address"))
+    address = models.TextField(
+        _("registered address"),
+        max_length=text_limits.ADDRESS,
+        validators=[MaxLengthValidator(text_limits.ADDRESS)],
+    )
     website = models.URLField(_("website"), blank=True)
     kp_registration = models.CharField(_("Kimberley Process registration"), max_length=100)
     contract_reference = models.CharField(_("long-term contract reference"), max_length=100)
@@ -239,8 +245,18 @@ class DocumentRequirement(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     title_en = models.CharField(_("title (English)"), max_length=200)
     title_ru = models.CharField(_("title (Russian)"), max_length=200)
-    help_en = models.TextField(_("guidance (English)"), blank=True)
-    help_ru = models.TextField(_("guidance (Russian)"), blank=True)
+    help_en = models.TextField(
+        _("guidance (English)"),
+        blank=True,
+        max_length=text_limits.NOTE,
+        validators=[MaxLengthValidator(text_limits.NOTE)],
+    )
+    help_ru = models.TextField(
+        _("guidance (Russian)"),
+        blank=True,
+        max_length=text_limits.NOTE,
+        validators=[MaxLengthValidator(text_limits.NOTE)],
+    )
     required = models.BooleanField(_("required"), default=True)
     active = models.BooleanField(_("asked for"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -315,7 +331,12 @@ class Application(models.Model):
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     registration_number = models.CharField(_("registration number"), max_length=100, blank=True)
     country = CountryField(_("country"), blank=True)
-    address = models.TextField(_("registered address"), blank=True)
+    address = models.TextField(
+        _("registered address"),
+        blank=True,
+        max_length=text_limits.ADDRESS,
+        validators=[MaxLengthValidator(text_limits.ADDRESS)],
+    )
     website = models.URLField(_("website"), blank=True)
     kp_registration = models.CharField(
         _("Kimberley Process registration"), max_length=100, blank=True
@@ -366,7 +387,12 @@ class Application(models.Model):
         null=True,
         blank=True,
     )
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decision_reason = models.TextField(
+        _("reason for the decision"),
+        blank=True,
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
 
     class Meta:
         verbose_name = _("application")
@@ -414,12 +440,21 @@ class InformationRequest(models.Model):
         on_delete=models.CASCADE,
         related_name="information_requests",
     )
-    message = models.TextField(_("what is needed"))
+    message = models.TextField(
+        _("what is needed"),
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
     requested_by = models.ForeignKey(
         User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    answer = models.TextField(_("answer"), blank=True)
+    answer = models.TextField(
+        _("answer"),
+        blank=True,
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:

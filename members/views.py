@@ -7,6 +7,7 @@ is looked at, so another company's objects are a 404 whatever the method.
 from collections.abc import Callable
 from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -50,7 +51,7 @@ def application_start(request: HttpRequest) -> HttpResponse:
     return redirect("portal:application_edit", application.pk)
 
 
-def _detail_context(request: HttpRequest, application: Application, **extra: Any) -> dict:
+def _detail_context(request: HttpRequest, application: Application, **extra: Any) -> dict[str, Any]:
     editable = application.is_editable and can_edit_application(_me(request), application)
     requirements = list(selectors.active_requirements())
     given = {link.requirement_id for link in application.documents.all()}
@@ -180,11 +181,29 @@ def application_document_remove(request: HttpRequest, pk: int, document_id: str)
 
 
 def _lifecycle_step(
-    request: HttpRequest, pk: int, step: Callable[..., Any], done: str, **kwargs: Any
+    request: HttpRequest,
+    pk: int,
+    step: Callable[..., Any],
+    done: str,
+    form: forms.Form | None = None,
+    **kwargs: Any,
 ) -> HttpResponse:
+    """Call ``step``; a ``form`` given is already validated, and its errors refuse the step."""
     application = _or_404(selectors.application_for_user, _me(request), pk)
     if refused := refuse_method(request, "POST"):
         return refused
+    if form is not None and form.errors:
+        return render(
+            request,
+            "members/application_detail.html",
+            _detail_context(
+                request,
+                application,
+                step_errors=[e for errors in form.errors.values() for e in errors],
+                answer_form=form,
+            ),
+            status=400,
+        )
     try:
         step(actor=_me(request), application=application, request=request, **kwargs)
     except IllegalTransition as error:
@@ -222,6 +241,8 @@ def application_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         services.application_resubmit,
         _("Thank you. Your answer has been sent and the review continues."),
+        # An empty answer is the service's to refuse; one too long is refused as such.
+        form=None if form.has_error("answer", "required") else form,
         answer=answer,
     )
 

@@ -1,12 +1,16 @@
 import importlib
 import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import connection, connections
 
+from alliance_portal.cache import REDIS_DOWN
 from tests.factories import UserFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -19,7 +23,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     call_command("create_signing_key", verbosity=0)
     if shutil.which("msgfmt"):
-        call_command("compilemessages", ignore_patterns=[".venv", "var"], verbosity=0)
+        call_command("compilemessages", ignore_patterns=[".venv", "var", "mutants"], verbosity=0)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,6 +38,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
         if "browser" in item.keywords and not shutil.which(CHROMIUM) and not os.environ.get("CI"):
             item.add_marker(pytest.mark.skip(reason=f"needs {CHROMIUM} (Debian package chromium)"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """For `make mutation`, which starts a test session per mutant: with MUTATION_TEMPLATE_DB
+    (a SQLite database it migrated once) each session uses a copy of its own, kept as is with
+    --reuse-db, instead of migrating a new one (seconds each). Otherwise nothing changes."""
+    template = os.environ.get("MUTATION_TEMPLATE_DB")
+    if not template:
+        yield
+        return
+    copy = Path(template).with_name(f"mutation-{os.getpid()}.sqlite3")
+    shutil.copyfile(template, copy)
+    settings.DATABASES["default"]["TEST"]["NAME"] = str(copy)
+    yield
+    connections.close_all()
+    for path in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -83,12 +105,37 @@ def private_media(settings, tmp_path):
     return settings.PRIVATE_MEDIA_ROOT
 
 
+def clear_own_cache() -> None:
+    """Empty the default cache of the suite's own keys, and of nothing else.
+
+    `cache.clear()` on Redis is FLUSHDB: it would empty a database other programs share.
+    On Redis this deletes the keys under the cache's KEY_PREFIX (the test settings give each
+    run one of its own) and the fallback's memory; any other backend is this process's.
+    """
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.clear()
+        return
+    fallback = getattr(backend, "_fallback", None)
+    if fallback is not None:
+        fallback.clear()
+    assert backend.key_prefix, "a Redis cache in tests needs a KEY_PREFIX of the run's own"
+    try:
+        client = backend._cache.get_client(write=True)
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", backend.key_prefix) + ":*"
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+    except REDIS_DOWN:
+        pass  # a test took its Redis away: nothing there to clear
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate limits live in the cache; every test starts with none used.
-    cache.clear()
+    clear_own_cache()
     yield
-    cache.clear()
+    clear_own_cache()
 
 
 @pytest.fixture

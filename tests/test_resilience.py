@@ -26,7 +26,7 @@ from licensing.agreement import agreement_text, sha256_text
 from licensing.models import LicenceAgreement
 from licensing.signing import consents
 from tests.factories import UserFactory, answer_everything, cycle_for, licence_in, signatory_of
-from tests.helpers import login_with_mfa
+from tests.helpers import login_with_mfa, login_with_password
 from tests.servers import RedisServer
 from tests.smtp_sink import SmtpSink
 
@@ -129,7 +129,7 @@ def test_redis_down_loses_nothing_and_sends_everything_once(production_shape, cl
 
     redis.stop()  # the broker and the shared cache are gone
 
-    client.force_login(signatory)
+    login_with_password(client, signatory)
     response = client.post(
         reverse("licensing:licence_sign", args=[licence.pk]),
         {
@@ -140,7 +140,7 @@ def test_redis_down_loses_nothing_and_sends_everything_once(production_shape, cl
         },
     )
     assert response.status_code == 302, response.content[:500]
-    client.force_login(officer)
+    login_with_password(client, officer)
     response = client.post(
         reverse("compliance:cycle_submit", args=[cycle.pk]),
         {"typed_name": "Olga Ivanova", "declared": "on"},

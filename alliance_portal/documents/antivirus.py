@@ -78,4 +78,5 @@ class ClamdScanner:
 
 
 def get_scanner() -> Scanner:
-    return import_string(settings.ALLIANCE_ANTIVIRUS_BACKEND)()
+    scanner: Scanner = import_string(settings.ALLIANCE_ANTIVIRUS_BACKEND)()
+    return scanner

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 def document_store(
-    *, actor: Any, uploaded_file: UploadedFile, request: HttpRequest | None = None
+    *, actor: Any, uploaded_file: "UploadedFile[bytes]", request: HttpRequest | None = None
 ) -> Document:
     """Check an upload and keep it. Raises UploadRejected before anything is stored, and
     StorageUnavailable (nothing stored either) when the storage cannot take the file.
@@ -178,7 +178,9 @@ def orphan_files_sweep(*, older_than_minutes: int = 60) -> dict[str, int]:
     return {"moved": moved, "removed": removed}
 
 
-def _batches(items: Iterator[tuple[str, Path]], size: int = 500) -> Iterator[list]:
+def _batches(
+    items: Iterator[tuple[str, Path]], size: int = 500
+) -> Iterator[list[tuple[str, Path]]]:
     while batch := list(islice(items, size)):
         yield batch
 
@@ -199,7 +201,8 @@ def _remove(path: Path) -> bool:
 
 def document_read(document: Document) -> bytes:
     with file_open(document.storage_name) as handle:
-        return handle.read()
+        content: bytes = handle.read()
+        return content
 
 
 def attachment_disposition(name: str) -> str:

@@ -47,7 +47,7 @@ def pending_name(storage_name: str) -> str:
     return f"{PENDING}/{storage_name}"
 
 
-def file_write_pending(storage_name: str, content: File) -> str:
+def file_write_pending(storage_name: str, content: "File[bytes]") -> str:
     """Write ``content`` under ``incoming/``; returns the name it will have once in place.
 
     Raises StorageUnavailable, leaving no file, when the storage cannot take it.
@@ -92,7 +92,7 @@ def file_discard_pending(storage_name: str) -> None:
     _unlink(private_storage().path(pending_name(storage_name)))
 
 
-def file_open(storage_name: str) -> File:
+def file_open(storage_name: str) -> "File[bytes]":
     """Open a stored file, in place or still pending. Raises FileNotFoundError."""
     storage = private_storage()
     try:

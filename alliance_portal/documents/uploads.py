@@ -83,7 +83,8 @@ class StrictUploadNamesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.parse_file_upload = types.MethodType(_strict_parse_file_upload, request)  # type: ignore[method-assign]
-        return self.get_response(request)
+        response: HttpResponse = self.get_response(request)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, StorageUnavailable):

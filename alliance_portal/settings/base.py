@@ -7,8 +7,13 @@ Every value that differs between machines comes from the environment through the
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.utils.translation import gettext_lazy as _
+
+# Lets the admin and form classes name their model in their bases (ModelAdmin[Member]), as
+# django-stubs reads them; adds __class_getitem__ to those Django classes, nothing else.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -174,6 +179,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 # Staff and auditors are also signed out after this many minutes without a request.
 ALLIANCE_STAFF_IDLE_MINUTES = env.int("ALLIANCE_STAFF_IDLE_MINUTES", default=30)
+# Signing a licence or submitting a declaration asks the user to re-authenticate when they
+# last did more than this many minutes ago.
+ALLIANCE_REAUTHENTICATION_MINUTES = env.int("ALLIANCE_REAUTHENTICATION_MINUTES", default=5)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,12 +1,13 @@
 """Settings for the test suite. Uses DATABASE_URL, CELERY_BROKER_URL and REDIS_URL when set."""
 
 import os
+import uuid
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "optional")
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, CACHES, REDIS_URL, env
 
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
@@ -28,3 +29,12 @@ ALLIANCE_OUTBOX_INLINE = True
 # Nothing is collected in tests; WhiteNoise serves from the finders.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+if REDIS_URL:
+    # The Redis in REDIS_URL may be shared with other programs: the suite's keys carry a prefix
+    # of this run's own, so that emptying the cache between tests (tests/conftest.py) deletes
+    # them only, never the whole database. Processes the run starts (xdist workers, a real
+    # Celery worker) inherit the run's id; each xdist worker has keys of its own.
+    _run = os.environ.setdefault("ALLIANCE_TEST_CACHE_RUN", uuid.uuid4().hex[:12])
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    CACHES["default"]["KEY_PREFIX"] = f"test-{_run}-{_worker}"

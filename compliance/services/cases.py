@@ -21,6 +21,7 @@ from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.locks import for_update
 from alliance_portal.models import OutboxMessage
+from alliance_portal.states import move
 from licensing import services as licensing
 from licensing.models import LicenceAgreement, LicenceStatus
 from members.models import User
@@ -37,7 +38,7 @@ from ..models import (
 )
 from ..permissions import can_decide_cases, can_manage_cases, can_prepare_attestation
 from .certificates import certificates_revoke_record, certificates_revoke_rows
-from .common import lock, move, required_text, tell_member, tell_staff
+from .common import lock, required_text, tell_member, tell_staff
 
 
 def _case_path(case: ForfeitureCase) -> str:
@@ -216,7 +217,7 @@ def case_add_response_document(
     *,
     actor: User,
     case: ForfeitureCase,
-    uploaded_file: UploadedFile,
+    uploaded_file: "UploadedFile[bytes]",
     request: HttpRequest | None = None,
 ) -> CaseResponseDocument | None:
     _member_may_respond(actor, case)
@@ -264,11 +265,10 @@ def case_respond(
 
 
 def case_close_window(
-    *, actor: User | None, case: ForfeitureCase, request: HttpRequest | None = None
+    *, actor: User, case: ForfeitureCase, request: HttpRequest | None = None
 ) -> ForfeitureCase:
     """The member did not respond in time: the case may now be decided."""
-    if actor is not None:
-        _require_case_manager(actor)
+    _require_case_manager(actor)
     with transaction.atomic():
         locked = lock(ForfeitureCase, case.pk)
         if locked.response_due_on is None:

@@ -21,10 +21,12 @@ from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
 from alliance_portal.pdf_signing import sign_pdf
 from alliance_portal.roles import is_auditor
+from alliance_portal.states import move
 from licensing.models import LicenceAgreement, LicenceStatus
 from members.models import Member, User
 
 from ..models import (
+    CERTIFICATE_TRANSITIONS,
     AuditorGrant,
     CertificateBatch,
     CertificateStatus,
@@ -32,7 +34,7 @@ from ..models import (
     CycleStatus,
     ReviewCycle,
 )
-from ..permissions import can_review
+from ..permissions import can_decide_cases, can_review
 from .common import next_review_due
 
 S = CertificateStatus
@@ -73,7 +75,7 @@ def certificate_pending_create(*, cycle: ReviewCycle) -> ComplianceCertificate |
 def certificate_pending_record(
     *,
     certificate: ComplianceCertificate,
-    actor: User | None,
+    actor: User,
     request: HttpRequest | None = None,
 ) -> None:
     """The event of a certificate made by :func:`certificate_pending_create`, and its render
@@ -137,11 +139,13 @@ def certificate_render(*, certificate_id: int) -> ComplianceCertificate:
             return locked  # another run was first, or it was revoked meanwhile
         superseded = [row for row in rows if row.pk != certificate_id and row.status == S.ISSUED]
         now = timezone.now()
-        ComplianceCertificate.objects.filter(pk__in=[old.pk for old in superseded]).update(
-            status=S.SUPERSEDED, ended_at=now, end_reason=f"Superseded by {locked.number}"
-        )
+        for old in superseded:
+            old.status = move(old, CERTIFICATE_TRANSITIONS, "supersede")
+            old.ended_at = now
+            old.end_reason = f"Superseded by {locked.number}"
+            old.save(update_fields=["status", "ended_at", "end_reason"])
         locked.pdf = document
-        locked.status = S.ISSUED
+        locked.status = move(locked, CERTIFICATE_TRANSITIONS, "issue")
         locked.issued_at = now
         locked.save(update_fields=["pdf", "status", "issued_at"])
         for old in superseded:
@@ -175,12 +179,15 @@ def certificates_render_pending(*, older_than_minutes: int = 2) -> int:
 
 def certificates_revoke_for_licence(
     *,
-    actor: User | None,
+    actor: User,
     licence: LicenceAgreement,
     reason: str,
     request: HttpRequest | None = None,
 ) -> int:
-    """Revoke the licence's valid and pending certificates (inside the caller's transaction)."""
+    """Revoke the licence's valid and pending certificates (inside the caller's transaction).
+    Those who decide forfeiture cases may."""
+    if not can_decide_cases(actor):
+        raise PermissionDenied(_("Only decision makers may revoke certificates."))
     revoked = certificates_revoke_rows(licence=licence, reason=reason)
     certificates_revoke_record(revoked, actor=actor, reason=reason, request=request)
     return len(revoked)
@@ -197,13 +204,13 @@ def certificates_revoke_rows(
     live = list(
         for_update(
             ComplianceCertificate.objects.filter(
-                licence=licence, status__in=[S.ISSUED, S.PENDING]
+                licence=licence, status__in=CERTIFICATE_TRANSITIONS["revoke"].sources
             ).order_by("pk")
         )
     )
     now = timezone.now()
     for certificate in live:
-        certificate.status = S.REVOKED
+        certificate.status = move(certificate, CERTIFICATE_TRANSITIONS, "revoke")
         certificate.ended_at = now
         certificate.end_reason = reason[:300]
         certificate.save(update_fields=["status", "ended_at", "end_reason"])
@@ -213,7 +220,7 @@ def certificates_revoke_rows(
 def certificates_revoke_record(
     certificates: list[ComplianceCertificate],
     *,
-    actor: User | None,
+    actor: User,
     reason: str,
     request: HttpRequest | None = None,
 ) -> None:
@@ -235,13 +242,14 @@ def certificates_expire_due(*, batch_size: int = 500) -> int:
             due = list(
                 for_update(
                     ComplianceCertificate.objects.filter(
-                        status=S.ISSUED, valid_until__lt=today
+                        status__in=CERTIFICATE_TRANSITIONS["expire"].sources,
+                        valid_until__lt=today,
                     ).order_by("pk"),
                     skip_locked=True,  # a certificate being revoked now is left to that
                 )[:batch_size]
             )
             for certificate in due:
-                certificate.status = S.EXPIRED
+                certificate.status = move(certificate, CERTIFICATE_TRANSITIONS, "expire")
                 certificate.ended_at = timezone.now()
                 certificate.end_reason = "Validity ended"
                 certificate.save(update_fields=["status", "ended_at", "end_reason"])

@@ -11,13 +11,8 @@ from django.utils import timezone
 from alliance_portal.emails import absolute_url, email_people
 from alliance_portal.locks import lock as lock  # compliance services import it from here
 from alliance_portal.models import OutboxMessage
-from alliance_portal.states import Transition, transition_target
 from members.models import Member, Role
 from members.selectors import people_of, staff_recipients
-
-
-def move(obj: Any, table: dict[str, Transition], action: str) -> str:
-    return transition_target(table, action, obj.status, current_label=str(obj.get_status_display()))
 
 
 def tell_member(

@@ -3,7 +3,7 @@ again) | rejected. Members answer while a cycle is open or changes were requeste
 submission the answers are frozen, and every round is kept as a Submission."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 from alliance_portal.audit import audit_record, client_ip
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.locks import for_update
+from alliance_portal.states import move
 from licensing.agreement import sha256_text
 from licensing.models import Criterion, LicenceStatus
 from members.models import Member, User
 
 from ..models import (
     CYCLE_TRANSITIONS,
+    OPEN_CYCLE_STATUSES,
     Answer,
     AnswerChoice,
     AnswerEvidence,
@@ -32,11 +34,11 @@ from ..models import (
     Grade,
     ReviewCycle,
     Submission,
+    answer_gaps,
 )
 from ..permissions import can_prepare_attestation, can_review, can_submit_attestation
-from ..selectors import OPEN_CYCLE_STATUSES, answer_gaps
 from .certificates import certificate_pending_create, certificate_pending_record
-from .common import lock, move, required_text, tell_member, tell_staff
+from .common import lock, required_text, tell_member, tell_staff
 
 
 def _require_reviewer(actor: User) -> None:
@@ -64,18 +66,33 @@ def cycle_open_problems(member: Member, due_on: date | None) -> list[str]:
 
 def cycle_open(
     *,
-    actor: User | None,
+    actor: User,
     member: Member,
     kind: str,
     due_on: date | None = None,
     request: HttpRequest | None = None,
 ) -> ReviewCycle:
-    """Open a cycle on the member's licence in force, with an empty answer per criterion.
+    """Staff open a cycle (ad hoc, say) on the member's licence in force, with an empty
+    answer per criterion."""
+    _require_reviewer(actor)
+    return _open(actor=actor, member=member, kind=kind, due_on=due_on, request=request)
 
-    ``actor=None`` is the portal itself (the periodic job); staff open ad hoc cycles.
-    """
-    if actor is not None:
-        _require_reviewer(actor)
+
+def cycle_open_by_portal(*, member: Member, kind: str, due_on: date | None = None) -> ReviewCycle:
+    """The portal opens a member's periodic (or first) review itself: the scheduled job. Its
+    audit event has no actor."""
+    return _open(actor=None, member=member, kind=kind, due_on=due_on, request=None)
+
+
+def _open(
+    *,
+    actor: User | None,
+    member: Member,
+    kind: str,
+    due_on: date | None,
+    request: HttpRequest | None,
+) -> ReviewCycle:
+    """``actor`` is None only from :func:`cycle_open_by_portal`."""
     if kind not in CycleKind.values:
         raise ValidationError(_("Choose the kind of review."))
     with transaction.atomic():
@@ -151,7 +168,7 @@ def evidence_add(
     actor: User,
     cycle: ReviewCycle,
     criterion: Criterion,
-    uploaded_file: UploadedFile,
+    uploaded_file: "UploadedFile[bytes]",
     request: HttpRequest | None = None,
 ) -> AnswerEvidence | None:
     """Add a document to an answer; None when the file was quarantined."""
@@ -222,9 +239,11 @@ def cycle_submit(
     cycle: ReviewCycle,
     typed_name: str,
     declared: bool,
+    authenticated_at: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Submission:
-    """A signatory submits with a declaration recorded like a signature; answers freeze."""
+    """A signatory submits with a declaration recorded like a signature; answers freeze.
+    ``authenticated_at``: when they last proved who they are (the view requires it recent)."""
     typed_name = required_text(typed_name, _("Type your full name."))
     if not declared:
         raise ValidationError(_("Confirm the declaration to submit."), code="declaration")
@@ -257,6 +276,7 @@ def cycle_submit(
             answers=snapshot,
             answers_sha256=sha256_text(json.dumps(snapshot, sort_keys=True, ensure_ascii=False)),
             submitted_at=timezone.now(),
+            authenticated_at=authenticated_at,
             ip=client_ip(request),
             user_agent=(request.headers.get("User-Agent", "") if request else "")[:500],
         )
@@ -265,7 +285,11 @@ def cycle_submit(
             actor=actor,
             action="cycle.submitted",
             target=locked,
-            payload={"round": locked.round, "answers_sha256": submission.answers_sha256},
+            payload={
+                "round": locked.round,
+                "answers_sha256": submission.answers_sha256,
+                "authenticated_at": authenticated_at.isoformat() if authenticated_at else None,
+            },
             request=request,
         )
         tell_staff(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
+from alliance_portal.states import move
 from licensing.models import Criterion
 from members.models import User
 
@@ -24,12 +25,11 @@ from ..models import (
     Severity,
 )
 from ..permissions import can_prepare_attestation, can_review
-from .common import lock, move, required_text, tell_member
+from .common import lock, required_text, tell_member
 
 
-def _require_reviewer(actor: User | None) -> None:
-    """Staff, or ``None``: the portal itself (the overdue job)."""
-    if actor is not None and not can_review(actor):
+def _require_reviewer(actor: User) -> None:
+    if not can_review(actor):
         raise PermissionDenied(_("Only customer policy staff may manage findings."))
 
 
@@ -103,7 +103,7 @@ def finding_add_evidence(
     *,
     actor: User,
     finding: Finding,
-    uploaded_file: UploadedFile,
+    uploaded_file: "UploadedFile[bytes]",
     request: HttpRequest | None = None,
 ) -> FindingEvidence | None:
     _member_may_answer(actor, finding)
@@ -143,9 +143,16 @@ def finding_submit_action(
 
 
 def _staff_step(
-    actor: User | None, finding: Finding, action: str, note: str, request: HttpRequest | None
+    actor: User, finding: Finding, action: str, note: str, request: HttpRequest | None
 ) -> Finding:
     _require_reviewer(actor)
+    return _step(actor, finding, action, note, request)
+
+
+def _step(
+    actor: User | None, finding: Finding, action: str, note: str, request: HttpRequest | None
+) -> Finding:
+    """``actor`` is None only from :func:`finding_escalate_by_portal`."""
     with transaction.atomic():
         locked = lock(Finding, finding.pk)
         locked.status = move(locked, FINDING_TRANSITIONS, action)
@@ -177,10 +184,16 @@ def finding_close(
 
 
 def finding_escalate(
-    *, actor: User | None, finding: Finding, note: str, request: HttpRequest | None = None
+    *, actor: User, finding: Finding, note: str, request: HttpRequest | None = None
 ) -> Finding:
     required_text(note, _("Say why the finding is escalated."))
     return _staff_step(actor, finding, "escalate", note, request)
+
+
+def finding_escalate_by_portal(*, finding: Finding, note: str) -> Finding:
+    """The portal escalates an overdue finding itself (the scheduled job); its audit event
+    has no actor."""
+    return _step(None, finding, "escalate", note, None)
 
 
 def finding_reopen(

@@ -14,6 +14,7 @@ from licensing.models import LicenceStatus
 from members.models import Application, Member
 
 from ..models import (
+    OPEN_CYCLE_STATUSES,
     CaseStatus,
     CycleKind,
     CycleStatus,
@@ -24,11 +25,10 @@ from ..models import (
     Notice,
     ReviewCycle,
 )
-from ..selectors import OPEN_CYCLE_STATUSES
 from .cases import case_open_by_portal
 from .common import next_review_due, tell_member, tell_staff
-from .cycles import cycle_open
-from .findings import finding_escalate
+from .cycles import cycle_open_by_portal
+from .findings import finding_escalate_by_portal
 
 REMINDER_DAYS = (30, 14, 7, 1)
 BATCH = 200
@@ -93,8 +93,7 @@ def cycles_open_due() -> int:
                     continue
                 kind = CycleKind.PERIODIC if decided else CycleKind.INITIAL
                 try:
-                    cycle_open(
-                        actor=None,
+                    cycle_open_by_portal(
                         member=member,
                         kind=kind,
                         due_on=max(due, today + timedelta(days=7)),
@@ -223,8 +222,8 @@ def overdue_escalate() -> int:
         )
         for finding in findings.iterator(chunk_size=BATCH):
             if finding.status == FindingStatus.OPEN:
-                finding_escalate(
-                    actor=None, finding=finding, note="Overdue: escalated by the portal."
+                finding_escalate_by_portal(
+                    finding=finding, note="Overdue: escalated by the portal."
                 )
                 escalated += 1
     return escalated

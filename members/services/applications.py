@@ -15,7 +15,7 @@ from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.emails import absolute_url, email_people, email_queue
 from alliance_portal.locks import lock
-from alliance_portal.states import IllegalTransition, transition_target
+from alliance_portal.states import IllegalTransition, move
 from members.models import (
     APPLICATION_TRANSITIONS,
     Application,
@@ -72,15 +72,6 @@ CHECKLIST_FIELDS = (
 
 def _lock(application: Application) -> Application:
     return lock(Application, application.pk)
-
-
-def _move(application: Application, action: str) -> str:
-    return transition_target(
-        APPLICATION_TRANSITIONS,
-        action,
-        application.status,
-        current_label=str(application.get_status_display()),
-    )
 
 
 def _require_editor(actor: User, application: Application) -> None:
@@ -180,7 +171,7 @@ def application_attach_document(
     actor: User,
     application: Application,
     requirement: DocumentRequirement,
-    uploaded_file: UploadedFile,
+    uploaded_file: "UploadedFile[bytes]",
     request: HttpRequest | None = None,
 ) -> ApplicationDocument | None:
     """Check, store and link an uploaded document. UploadRejected leaves nothing behind.
@@ -259,7 +250,7 @@ def application_submit(
     with transaction.atomic():
         locked = _lock(application)
         _require_editor(actor, locked)
-        locked.status = _move(locked, "submit")
+        locked.status = move(locked, APPLICATION_TRANSITIONS, "submit")
         missing = missing_for_submission(locked)
         if missing:
             raise ValidationError(missing, code="incomplete")
@@ -277,7 +268,7 @@ def application_start_review(
     _require_reviewer(actor)
     with transaction.atomic():
         locked = _lock(application)
-        locked.status = _move(locked, "start_review")
+        locked.status = move(locked, APPLICATION_TRANSITIONS, "start_review")
         locked.review_started_at = timezone.now()
         locked.save(update_fields=["status", "review_started_at"])
         audit_record(
@@ -299,7 +290,7 @@ def application_request_information(
         raise ValidationError(_("Say what information is needed."), code="message_required")
     with transaction.atomic():
         locked = _lock(application)
-        locked.status = _move(locked, "request_information")
+        locked.status = move(locked, APPLICATION_TRANSITIONS, "request_information")
         locked.save(update_fields=["status"])
         info = InformationRequest.objects.create(
             application=locked, message=message, requested_by=actor
@@ -329,7 +320,7 @@ def application_resubmit(
     with transaction.atomic():
         locked = _lock(application)
         _require_editor(actor, locked)
-        locked.status = _move(locked, "resubmit")
+        locked.status = move(locked, APPLICATION_TRANSITIONS, "resubmit")
         missing = missing_for_submission(locked)
         if missing:
             raise ValidationError(missing, code="incomplete")
@@ -364,7 +355,7 @@ def application_approve(
         raise ValidationError(_("Choose a risk rating."), code="risk_rating_required")
     with transaction.atomic():
         locked = _lock(application)
-        locked.status = _move(locked, "approve")
+        locked.status = move(locked, APPLICATION_TRANSITIONS, "approve")
         now = timezone.now()
         member = Member(
             legal_name=locked.legal_name,
@@ -412,7 +403,7 @@ def application_reject(
         raise ValidationError(_("Give the reason for the rejection."), code="reason_required")
     with transaction.atomic():
         locked = _lock(application)
-        locked.status = _move(locked, "reject")
+        locked.status = move(locked, APPLICATION_TRANSITIONS, "reject")
         locked.decided_at = timezone.now()
         locked.decided_by = actor
         locked.decision_reason = reason
@@ -434,7 +425,7 @@ def application_withdraw(
     with transaction.atomic():
         locked = _lock(application)
         _require_editor(actor, locked)
-        locked.status = _move(locked, "withdraw")
+        locked.status = move(locked, APPLICATION_TRANSITIONS, "withdraw")
         locked.save(update_fields=["status"])
         audit_record(actor=actor, action="application.withdrawn", target=locked, request=request)
     return locked

@@ -1,5 +1,6 @@
 import itertools
 import threading
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -23,7 +24,7 @@ def _record_some(actor, n: int = 5) -> list[AuditEvent]:
     ]
 
 
-def _tamper(sql: str, params: list) -> None:
+def _tamper(sql: str, params: list[Any]) -> None:
     """Change the log behind the application's back, as a database administrator could."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -319,3 +320,152 @@ class TestStoredAsHashed:
         event = audit_record(actor=user, action="test.payload", payload={"value": payload})
         stored = AuditEvent.objects.get(pk=event.pk)
         assert event_hash(stored) == stored.hash
+
+
+def _rewrite_from(events: list[AuditEvent], index: int, **changes) -> None:
+    """Rewrite ``events[index]`` with ``changes`` and recompute its hash and every later one,
+    as someone who knows the hashing scheme would to hide the change."""
+    prev = events[index - 1].hash if index else GENESIS_HASH
+    with transaction.atomic():
+        for position, event in enumerate(events[index:]):
+            if position == 0:
+                for field, value in changes.items():
+                    setattr(event, field, value)
+            event.prev_hash = prev
+            event.hash = event_hash(event)
+            prev = event.hash
+            _tamper(
+                "UPDATE alliance_portal_auditevent SET actor_id = %s, actor_label = %s, ip = %s, "
+                "action = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                [
+                    event.actor_id,
+                    event.actor_label,
+                    event.ip,
+                    event.action,
+                    event.prev_hash,
+                    event.hash,
+                    event.pk,
+                ],
+            )
+
+
+@pytest.mark.django_db
+class TestEveryFieldIsCovered:
+    """The hash covers who acted, from where, and the row before: a rewrite of any of them
+    that leaves the stored hash alone is named at that row."""
+
+    @pytest.mark.parametrize(
+        ("column", "value"),
+        [
+            ("actor_id", "other"),
+            ("actor_label", "someone-else@example.org"),
+            ("ip", "203.0.113.66"),
+        ],
+    )
+    def test_a_rewritten_actor_or_ip_is_caught(self, user, column, value):
+        events = [
+            audit_record(actor=user, action="test.event", ip="192.0.2.1", payload={"n": i})
+            for i in range(4)
+        ]
+        if value == "other":
+            value = UserFactory().pk
+        with transaction.atomic():
+            _tamper(
+                f"UPDATE alliance_portal_auditevent SET {column} = %s WHERE id = %s",  # noqa: S608
+                [value, events[2].pk],
+            )
+        report = audit_chain_verify()
+        assert (report.broken_seq, report.reason) == (3, "content does not match its hash")
+
+    def test_a_row_relinked_to_a_forged_predecessor_is_caught(self, user):
+        """Row 2 rewritten with its hash recomputed, row 3 pointed at it: row 3's own hash,
+        which covers the previous hash, no longer matches."""
+        events = _record_some(user, 4)
+        forged = events[1]
+        forged.action = "test.forged"
+        forged.hash = event_hash(forged)
+        with transaction.atomic():
+            _tamper(
+                "UPDATE alliance_portal_auditevent SET action = %s, hash = %s WHERE id = %s",
+                [forged.action, forged.hash, forged.pk],
+            )
+            _tamper(
+                "UPDATE alliance_portal_auditevent SET prev_hash = %s WHERE id = %s",
+                [forged.hash, events[2].pk],
+            )
+        report = audit_chain_verify()
+        assert (report.broken_seq, report.reason) == (3, "content does not match its hash")
+
+
+@pytest.mark.django_db
+class TestAnchorAfterARewrite:
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"action": "test.rewritten"},
+            {"actor_label": "someone-else@example.org"},
+            {"ip": "203.0.113.66"},
+        ],
+    )
+    def test_an_anchor_on_a_later_row_catches_a_rewritten_log(self, user, changes):
+        events = _record_some(user, 5)
+        anchor = (events[3].seq, events[3].hash)  # kept by the operators before the rewrite
+        _rewrite_from(events, 1, **changes)
+        assert audit_chain_verify().ok  # every link and hash was recomputed
+        report = audit_chain_verify(anchor=anchor)
+        assert report.broken_seq == 4
+        assert "rewritten" in report.reason
+        with pytest.raises(CommandError, match=r"row #4 .*rewritten"):
+            call_command("verify_audit_chain", anchor=[f"{anchor[0]}:{anchor[1]}"])
+
+    def test_the_anchor_of_an_untouched_log_still_verifies(self, user):
+        events = _record_some(user, 5)
+        assert audit_chain_verify(anchor=(events[3].seq, events[3].hash)).ok
+
+
+@pytest.mark.django_db
+class TestNightlyCheck:
+    """The beat entry "verify-audit-chain": the task mails the operators (ADMINS) the day's
+    anchor while the log verifies, an alert once it does not."""
+
+    @pytest.fixture(autouse=True)
+    def operators(self, settings):
+        settings.ADMINS = [("Portal operators", "ops@example.org")]
+
+    def test_the_beat_entry_runs_the_task(self):
+        from alliance_portal.celery import app as celery_app
+
+        entry = celery_app.conf.beat_schedule["verify-audit-chain"]
+        assert entry["task"] == "alliance_portal.tasks.audit_chain_verify"
+
+    def test_an_intact_log_mails_the_anchor_which_later_verifies(self, user, mailoutbox):
+        from alliance_portal.tasks import audit_chain_verify as task
+
+        events = _record_some(user, 3)
+        result = task.delay().get()
+        assert result == {"ok": True, "checked": 3, "broken_seq": None}
+        [message] = mailoutbox
+        assert message.to == ["ops@example.org"]
+        assert message.subject.endswith("Audit log anchor")
+        anchor = f"3:{events[-1].hash}"
+        assert anchor in message.body
+        _record_some(user, 2)
+        call_command("verify_audit_chain", anchor=[anchor])
+
+    def test_a_broken_log_mails_an_alert_naming_the_row(self, user, mailoutbox):
+        from alliance_portal.tasks import audit_chain_verify as task
+
+        events = _record_some(user, 3)
+        with transaction.atomic():
+            _tamper(
+                "UPDATE alliance_portal_auditevent SET ip = %s WHERE id = %s",
+                ["203.0.113.66", events[1].pk],
+            )
+        result = task.delay().get()
+        assert result == {"ok": False, "checked": 1, "broken_seq": 2}
+        [message] = mailoutbox
+        assert message.to == ["ops@example.org"]
+        assert message.subject.endswith("Audit chain broken")
+        assert "row #2" in message.body
+        assert "content does not match its hash" in message.body
+        assert "anchor" not in message.body.lower()

@@ -36,6 +36,22 @@ def test_every_scheduled_job_is_a_registered_task():
         assert entry["task"] in celery_app.tasks, name
 
 
+def test_every_scheduled_run_job_names_a_registered_job():
+    """A typo in a job's name would only show at night, as a KeyError in the worker."""
+    from compliance.services.jobs_registry import JOBS
+
+    run_job = [
+        (name, entry)
+        for name, entry in celery_app.conf.beat_schedule.items()
+        if entry["task"] == "compliance.tasks.run_job"
+    ]
+    assert run_job, "no beat entry runs compliance.tasks.run_job"
+    for name, entry in run_job:
+        args = list(entry.get("args", ())) + list(entry.get("kwargs", {}).values())
+        assert len(args) == 1, name
+        assert args[0] in JOBS, f"beat entry {name!r} runs {args[0]!r}, not a job in JOBS"
+
+
 @pytest.fixture
 def real_worker():
     """A `celery worker` process on Redis, using this test's database, on a private queue."""

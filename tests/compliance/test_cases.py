@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -12,10 +13,12 @@ from django.utils import timezone
 from alliance_portal.models import AuditEvent, OutboxMessage
 from alliance_portal.outbox import relay_pending
 from alliance_portal.states import IllegalTransition
-from compliance import services
+from compliance import selectors, services
 from compliance.models import CASE_TRANSITIONS, CaseStatus, ForfeitureCase
 from licensing.models import LicenceAgreement, LicenceStatus
+from members.models import Membership, Role
 from tests.factories import MemberFactory, UserFactory, decider, licence_in, signatory_of
+from tests.files import pdf_bytes
 from tests.smtp_sink import SmtpSink, smtp_settings
 
 K = CaseStatus
@@ -95,6 +98,112 @@ class TestFourEyes:
             services.case_decide(
                 actor=UserFactory(staff=True), case=case, decision="warning", reasons="x"
             )
+
+    def test_the_opener_cannot_lift_the_suspension_either(self):
+        """Four eyes on lifting a suspension, not only on deciding it."""
+        opener = decider()  # holds the permission, yet opened the case
+        case = open_case(opener, status=K.WINDOW_CLOSED)
+        services.case_decide(actor=decider(), case=case, decision="suspension", reasons="2.3.")
+        with pytest.raises(PermissionDenied, match="other than the person who opened"):
+            services.case_reinstate(actor=opener, case=case, reason="Remedied, says the opener.")
+        case.refresh_from_db()
+        assert case.reinstated_at is None
+        assert LicenceAgreement.objects.get(pk=case.licence_id).status == LicenceStatus.SUSPENDED
+        services.case_reinstate(actor=decider(), case=case, reason="Policy adopted.")
+        assert LicenceAgreement.objects.get(pk=case.licence_id).status == LicenceStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_only_staff_open_a_case_checked_by_the_service(staff_user):
+    licence = licence_in("active")
+    for outsider in (signatory_of(licence.member), UserFactory(), None):
+        with pytest.raises(PermissionDenied):
+            services.case_open(
+                actor=outsider, licence=licence, grounds="logo_misuse", narrative="Misuse."
+            )
+    assert not ForfeitureCase.objects.exists()
+    case = services.case_open(
+        actor=staff_user, licence=licence, grounds="logo_misuse", narrative="Misuse."
+    )
+    assert case.opened_by == staff_user
+
+
+@pytest.mark.django_db
+class TestTheMemberLearnsOfACaseWithItsNotice:
+    def test_the_selector_hides_it_until_the_notice_is_sent(self, staff_user):
+        case = open_case(staff_user)
+        signatory = signatory_of(case.licence.member)
+        assert not selectors.cases_visible_to(signatory).exists()
+        services.case_send_notice(actor=staff_user, case=case)
+        assert list(selectors.cases_visible_to(signatory)) == [case]
+
+    def test_the_case_page_is_404_before_the_notice_and_200_after(self, client, staff_user):
+        case = open_case(staff_user)
+        client.force_login(signatory_of(case.licence.member))
+        url = reverse("compliance:case_detail", args=[case.pk])
+        assert client.get(url).status_code == 404
+        assert url not in client.get(reverse("dashboard")).content.decode()
+        services.case_send_notice(actor=staff_user, case=case)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Findings left open." in response.content.decode()
+        assert url in client.get(reverse("dashboard")).content.decode()
+
+
+@pytest.mark.django_db
+class TestResponseDocuments:
+    def test_a_member_adds_documents_to_its_response_within_the_window(self, client, staff_user):
+        case = open_case(staff_user)
+        services.case_send_notice(actor=staff_user, case=case)
+        services.case_confirm_notice(actor=staff_user, case=case, note="Handed over.")
+        signatory = signatory_of(case.licence.member)
+        viewer = UserFactory()
+        Membership.objects.create(member=case.licence.member, user=viewer, role=Role.VIEWER)
+        for refused in (viewer, UserFactory(), staff_user):
+            with pytest.raises(PermissionDenied):
+                services.case_add_response_document(
+                    actor=refused, case=case, uploaded_file=SimpleUploadedFile("x.pdf", pdf_bytes())
+                )
+        attached = services.case_add_response_document(
+            actor=signatory, case=case, uploaded_file=SimpleUploadedFile("reply.pdf", pdf_bytes())
+        )
+        assert attached is not None and attached.case_id == case.pk
+        assert AuditEvent.objects.filter(
+            action="case.document_added", actor=signatory, target_id=str(case.pk)
+        ).exists()
+        # The member sees and downloads it from the case page; the decision maker reads it too.
+        client.force_login(signatory)
+        page = client.get(reverse("compliance:case_detail", args=[case.pk])).content.decode()
+        assert "reply.pdf" in page
+        download = reverse("compliance:case_document", args=[case.pk, attached.document_id])
+        assert client.get(download).status_code == 200
+        # Once the window has closed, nothing more is added.
+        ForfeitureCase.objects.filter(pk=case.pk).update(
+            response_due_on=timezone.localdate() - timedelta(days=1)
+        )
+        case.refresh_from_db()
+        with pytest.raises(ValidationError, match="window has closed"):
+            services.case_add_response_document(
+                actor=signatory,
+                case=case,
+                uploaded_file=SimpleUploadedFile("late.pdf", pdf_bytes()),
+            )
+        assert case.response_documents.count() == 1
+
+    def test_nothing_is_added_before_the_notice_or_after_the_response(self, staff_user):
+        case = open_case(staff_user)
+        signatory = signatory_of(case.licence.member)
+        with pytest.raises(ValidationError, match="not waiting for a response"):
+            services.case_add_response_document(
+                actor=signatory, case=case, uploaded_file=SimpleUploadedFile("a.pdf", pdf_bytes())
+            )
+        services.case_send_notice(actor=staff_user, case=case)
+        services.case_respond(actor=signatory, case=case, response="We disagree.")
+        with pytest.raises(ValidationError, match="not waiting for a response"):
+            services.case_add_response_document(
+                actor=signatory, case=case, uploaded_file=SimpleUploadedFile("b.pdf", pdf_bytes())
+            )
+        assert not case.response_documents.exists()
 
 
 @pytest.mark.django_db
@@ -242,7 +351,9 @@ class TestRightOfReply:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_deciders_at_once_make_one_decision(reference_data):
+# A warning touches no licence: only the case's own lock keeps it to one decision.
+@pytest.mark.parametrize("decision", ["suspension", "warning"])
+def test_two_deciders_at_once_make_one_decision(reference_data, decision):
     staff = UserFactory(staff=True)
     case = open_case(staff, status=K.RESPONSE_RECEIVED)
     deciders = [decider(), decider()]
@@ -253,7 +364,7 @@ def test_two_deciders_at_once_make_one_decision(reference_data):
         try:
             barrier.wait()
             services.case_decide(
-                actor=judge, case=case, decision="suspension", reasons=f"By {judge.email}"
+                actor=judge, case=case, decision=decision, reasons=f"By {judge.email}"
             )
             outcomes.append("decided")
         except IllegalTransition:
@@ -272,7 +383,9 @@ def test_two_deciders_at_once_make_one_decision(reference_data):
     from alliance_portal.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="case.decided").count() == 1
-    assert AuditEvent.objects.filter(action="licence.suspend").count() == 1
+    suspensions = AuditEvent.objects.filter(action="licence.suspend").count()
+    assert suspensions == (1 if decision == "suspension" else 0)
+    assert OutboxMessage.objects.filter(template="case_decided").count() == 1
 
 
 @pytest.mark.django_db

@@ -2,17 +2,28 @@
 
 import hashlib
 import io
+import re
+from datetime import timedelta
+from pathlib import Path
 
 import pypdf
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from alliance_portal.documents import document_read
 from alliance_portal.models import AuditEvent
+from alliance_portal.states import IllegalTransition, move
 from compliance import services
-from compliance.models import CertificateStatus, ComplianceCertificate
+from compliance.models import (
+    CERTIFICATE_TRANSITIONS,
+    CertificateStatus,
+    ComplianceCertificate,
+    ForfeitureCase,
+)
 from tests.factories import (
     MemberFactory,
     answer_everything,
@@ -35,6 +46,25 @@ def accepted_cycle(staff, capture, licence=None, grade="compliant"):
     with capture(execute=True):
         services.cycle_accept(actor=staff, cycle=cycle, grade=grade)
     return cycle
+
+
+def pending_certificate(staff, licence=None) -> ComplianceCertificate:
+    """An accepted review's certificate, made but not yet rendered (its task never ran)."""
+    cycle = cycle_for("open", licence=licence)
+    signatory = signatory_of(cycle.member)
+    answer_everything(cycle, signatory)
+    services.cycle_submit(actor=signatory, cycle=cycle, typed_name="Ivan", declared=True)
+    services.cycle_start_review(actor=staff, cycle=cycle)
+    services.cycle_accept(actor=staff, cycle=cycle, grade="compliant")
+    return ComplianceCertificate.objects.get(cycle=cycle, status=S.PENDING)
+
+
+def decide(staff, licence, decision: str) -> None:
+    case = services.case_open(
+        actor=staff, licence=licence, grounds="non_compliance", narrative="Findings left open."
+    )
+    ForfeitureCase.objects.filter(pk=case.pk).update(status="window_closed")
+    services.case_decide(actor=decider(), case=case, decision=decision, reasons="Breach of 2.2.")
 
 
 def validate_signature(content: bytes) -> bool:
@@ -276,3 +306,194 @@ def test_reissue_batch_reports_progress(staff_user, django_capture_on_commit_cal
     assert batch.done + batch.skipped == batch.total and batch.finished_at is not None
     assert batch.percent == 100
     assert ComplianceCertificate.objects.filter(member=first.member, status=S.ISSUED).count() == 1
+
+
+@pytest.mark.django_db
+class TestRevocation:
+    @pytest.mark.parametrize(
+        ("decision", "status"),
+        [("suspension", S.REVOKED), ("forfeiture", S.REVOKED), ("warning", S.ISSUED)],
+    )
+    def test_a_suspension_revokes_the_certificates_as_a_forfeiture_does(
+        self, client, staff_user, django_capture_on_commit_callbacks, decision, status
+    ):
+        cycle = accepted_cycle(staff_user, django_capture_on_commit_callbacks)
+        certificate = ComplianceCertificate.objects.get(cycle=cycle)
+        assert certificate.status == S.ISSUED
+        decide(staff_user, cycle.licence, decision)
+        certificate.refresh_from_db()
+        assert certificate.status == status
+        url = reverse("verify:code", args=[certificate.verification_code])
+        assert client.get(url, {"format": "json"}).json()["valid"] is (status == S.ISSUED)
+        revoked = AuditEvent.objects.filter(action="certificate.revoked", target_id=certificate.pk)
+        assert revoked.count() == (1 if status == S.REVOKED else 0)
+
+    def test_a_certificate_revoked_before_its_pdf_stays_revoked_and_is_never_issued(
+        self, client, staff_user
+    ):
+        certificate = pending_certificate(staff_user)
+        decide(staff_user, certificate.licence, "suspension")
+        certificate.refresh_from_db()
+        assert certificate.status == S.REVOKED
+        services.certificate_render(certificate_id=certificate.pk)  # the late task
+        services.certificates_render_pending(older_than_minutes=0)  # and the sweeper
+        certificate.refresh_from_db()
+        assert certificate.status == S.REVOKED and certificate.pdf_id is None
+        assert certificate.issued_at is None
+        assert not AuditEvent.objects.filter(action="certificate.issued").exists()
+        body = client.get(
+            reverse("verify:code", args=[certificate.verification_code]), {"format": "json"}
+        ).json()
+        assert body["status"] == "revoked" and body["valid"] is False
+
+    def test_revoking_needs_a_decision_maker(self, staff_user, django_capture_on_commit_callbacks):
+        cycle = accepted_cycle(staff_user, django_capture_on_commit_callbacks)
+        for refused in (staff_user, signatory_of(cycle.member), None):
+            with pytest.raises(PermissionDenied):
+                services.certificates_revoke_for_licence(
+                    actor=refused, licence=cycle.licence, reason="x"
+                )
+        assert ComplianceCertificate.objects.get(cycle=cycle).status == S.ISSUED
+        revoked = services.certificates_revoke_for_licence(
+            actor=decider(), licence=cycle.licence, reason="Sanctions."
+        )
+        assert revoked == 1
+        assert ComplianceCertificate.objects.get(cycle=cycle).status == S.REVOKED
+
+
+@pytest.mark.django_db
+def test_verify_never_shows_a_pending_certificate(
+    client, staff_user, django_capture_on_commit_callbacks
+):
+    certificate = pending_certificate(staff_user)
+    url = reverse("verify:code", args=[certificate.verification_code])
+    page = client.get(url)
+    assert page.status_code == 404 and "Not found" in page.content.decode()
+    assert certificate.number not in page.content.decode()
+    assert client.get(url, {"format": "json"}).json() == {"found": False, "status": "not_found"}
+    typed = client.get(reverse("verify:form"), {"code": certificate.verification_code}, follow=True)
+    assert typed.status_code == 404 and certificate.number not in typed.content.decode()
+    services.certificate_render(certificate_id=certificate.pk)  # signed: now it is shown
+    page = client.get(url)
+    assert page.status_code == 200 and certificate.number in page.content.decode()
+    assert client.get(url, {"format": "json"}).json()["valid"] is True
+
+
+@pytest.mark.django_db
+def test_certificates_expire_after_their_validity_once(
+    staff_user, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    due = ComplianceCertificate.objects.get(
+        cycle=accepted_cycle(staff_user, django_capture_on_commit_callbacks)
+    )
+    last_day = ComplianceCertificate.objects.get(
+        cycle=accepted_cycle(staff_user, django_capture_on_commit_callbacks)
+    )
+    revoked = ComplianceCertificate.objects.get(
+        cycle=accepted_cycle(staff_user, django_capture_on_commit_callbacks)
+    )
+    decide(staff_user, revoked.licence, "forfeiture")
+    pending = pending_certificate(staff_user)  # last: no relay runs its render
+    ComplianceCertificate.objects.filter(pk__in=[due.pk, pending.pk, revoked.pk]).update(
+        valid_until=today - timedelta(days=1)
+    )
+    ComplianceCertificate.objects.filter(pk=last_day.pk).update(valid_until=today)
+    assert services.certificates_expire_due(batch_size=1) == 1
+    assert services.certificates_expire_due() == 0  # a second run changes nothing
+    statuses = {
+        c.pk: c.status
+        for c in ComplianceCertificate.objects.filter(
+            pk__in=[due.pk, last_day.pk, pending.pk, revoked.pk]
+        )
+    }
+    assert statuses == {
+        due.pk: S.EXPIRED,
+        last_day.pk: S.ISSUED,  # valid through its last day
+        pending.pk: S.PENDING,  # never issued: nothing to expire
+        revoked.pk: S.REVOKED,
+    }
+    due.refresh_from_db()
+    assert due.ended_at is not None and due.end_reason == "Validity ended"
+    [event] = AuditEvent.objects.filter(action="certificate.expired")
+    assert event.target_id == str(due.pk) and event.actor is None
+
+
+@pytest.fixture
+def quick_certificates():
+    """The PDF is not what these tests look at: a stand-in keeps them quick."""
+    from unittest import mock
+
+    from compliance.services import certificates
+
+    pdf = b"%PDF-1.4\n% a stand-in for the certificate\n%%EOF\n"
+    with (
+        mock.patch.object(certificates, "render_pdf_template", return_value=pdf),
+        mock.patch.object(certificates, "sign_pdf", side_effect=lambda content, reason: content),
+    ):
+        yield
+
+
+def _certificate_in(status: str, staff) -> ComplianceCertificate:
+    certificate = pending_certificate(staff)
+    if status != S.PENDING:
+        services.certificate_render(certificate_id=certificate.pk)
+        ComplianceCertificate.objects.filter(pk=certificate.pk).update(status=status)
+        certificate.refresh_from_db()
+    return certificate
+
+
+def test_the_certificate_lifecycle_is_the_declared_one():
+    """pending → issued | revoked; issued → superseded | revoked | expired; nothing else (a
+    revoked, expired or superseded certificate never comes back)."""
+    moves = {(source, t.target) for t in CERTIFICATE_TRANSITIONS.values() for source in t.sources}
+    assert moves == {
+        (S.PENDING, S.ISSUED),
+        (S.PENDING, S.REVOKED),
+        (S.ISSUED, S.SUPERSEDED),
+        (S.ISSUED, S.REVOKED),
+        (S.ISSUED, S.EXPIRED),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", S.values)
+@pytest.mark.parametrize("action", list(CERTIFICATE_TRANSITIONS))
+def test_certificate_transitions_from_every_state(action, status, staff_user, quick_certificates):
+    """Each service moves a certificate only along the table; from any other state it leaves
+    the certificate as it was."""
+    certificate = _certificate_in(status, staff_user)
+    today = timezone.localdate()
+    calls = {
+        "issue": lambda: services.certificate_render(certificate_id=certificate.pk),
+        "revoke": lambda: services.certificates_revoke_for_licence(
+            actor=decider(), licence=certificate.licence, reason="Sanctions."
+        ),
+        # A newer certificate of the same member, issued.
+        "supersede": lambda: services.certificate_render(
+            certificate_id=pending_certificate(staff_user, licence=certificate.licence).pk
+        ),
+        "expire": lambda: (
+            ComplianceCertificate.objects.filter(pk=certificate.pk).update(
+                valid_until=today - timedelta(days=1)
+            ),
+            services.certificates_expire_due(),
+        ),
+    }
+    transition = CERTIFICATE_TRANSITIONS[action]
+    calls[action]()
+    certificate.refresh_from_db()
+    if status in transition.sources:
+        assert certificate.status == transition.target
+    else:
+        assert certificate.status == status
+        with pytest.raises(IllegalTransition):
+            move(certificate, CERTIFICATE_TRANSITIONS, action)
+
+
+def test_no_compliance_service_updates_statuses_in_bulk():
+    """Statuses change one row at a time, through the transition table: never `.update()`."""
+    services_dir = Path(__file__).resolve().parents[2] / "compliance" / "services"
+    bulk = re.compile(r"\.update\([^)]*\bstatus\s*=", re.DOTALL)
+    offenders = [p.name for p in services_dir.glob("*.py") if bulk.search(p.read_text())]
+    assert offenders == []

@@ -245,3 +245,62 @@ def test_next_review_follows_the_risk_rating(rating, months):
     member = MemberFactory(risk_rating=rating)
     due = services.next_review_due(member, after=date(2026, 1, 31))
     assert due == {6: date(2026, 7, 31), 12: date(2027, 1, 31), 24: date(2028, 1, 31)}[months]
+
+
+@pytest.mark.django_db
+class TestFindingEvidence:
+    def test_the_member_adds_evidence_while_the_finding_is_open(self, client, staff_user):
+        from django.urls import reverse
+
+        finding = _finding(FindingStatus.OPEN)
+        signatory = signatory_of(finding.cycle.member)
+        viewer = UserFactory()
+        Membership.objects.create(member=finding.cycle.member, user=viewer, role=Role.VIEWER)
+        _other, stranger = MemberFactory(), UserFactory()
+        Membership.objects.create(member=_other, user=stranger, role=Role.SIGNATORY)
+        for refused in (viewer, stranger, staff_user):
+            with pytest.raises(PermissionDenied):
+                services.finding_add_evidence(
+                    actor=refused,
+                    finding=finding,
+                    uploaded_file=SimpleUploadedFile("x.pdf", pdf_bytes()),
+                )
+        added = services.finding_add_evidence(
+            actor=signatory,
+            finding=finding,
+            uploaded_file=SimpleUploadedFile("policy.pdf", pdf_bytes()),
+        )
+        assert added is not None and list(finding.evidence.all()) == [added]
+        assert AuditEvent.objects.filter(
+            action="finding.evidence_added", actor=signatory, target_id=str(finding.pk)
+        ).exists()
+        client.force_login(signatory)
+        page = client.get(reverse("compliance:finding_detail", args=[finding.pk])).content.decode()
+        assert "policy.pdf" in page
+        download = reverse("compliance:finding_evidence", args=[finding.pk, added.document_id])
+        assert client.get(download).status_code == 200
+        services.finding_submit_action(actor=signatory, finding=finding, action_taken="Adopted.")
+        with pytest.raises(ValidationError, match="while the finding is open"):
+            services.finding_add_evidence(
+                actor=signatory,
+                finding=finding,
+                uploaded_file=SimpleUploadedFile("late.pdf", pdf_bytes()),
+            )
+        assert finding.evidence.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_dashboard_lists_the_reviews_under_way_only(client):
+    from django.urls import reverse
+
+    from compliance.selectors import open_cycles_for_dashboard
+
+    licence = licence_in("active")
+    decided = cycle_for("accepted", licence=licence)
+    under_way = cycle_for("changes_requested", licence=licence)
+    signatory = signatory_of(licence.member)
+    assert list(open_cycles_for_dashboard(signatory)) == [under_way]
+    client.force_login(signatory)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert reverse("compliance:cycle_detail", args=[under_way.pk]) in html
+    assert reverse("compliance:cycle_detail", args=[decided.pk]) not in html

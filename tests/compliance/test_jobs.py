@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
 
+from alliance_portal.models import AuditEvent
 from compliance.models import CycleStatus, Finding, ForfeitureCase, ReviewCycle
 from compliance.services import jobs
 from licensing.models import LicenceAgreement
@@ -172,3 +173,112 @@ def test_jobs_run_a_bounded_number_of_queries_for_a_thousand_members(
     with django_assert_max_num_queries(10):
         jobs.overdue_escalate()
     assert ReviewCycle.objects.filter(status=CycleStatus.OPEN).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_jobs_act_as_the_portal_itself(settings, staff_user):
+    """What the portal does by itself is recorded with no actor, through its `*_by_portal`
+    services: the staff services it used to call with ``actor=None`` now refuse that."""
+    from alliance_portal.models import AuditEvent
+
+    settings.ALLIANCE_OPEN_CASE_WHEN_OVERDUE = True
+    fresh = licence_in("active")
+    assert jobs.cycles_open_due() == 1
+    cycle = ReviewCycle.objects.get(member=fresh.member)
+    ReviewCycle.objects.filter(pk=cycle.pk).update(due_on=timezone.localdate() - timedelta(days=30))
+    finding = Finding.objects.create(
+        cycle=cycle_for("accepted", licence=licence_in("active")),
+        severity="minor",
+        description="Gap",
+        corrective_action="Fix",
+        due_on=timezone.localdate() - timedelta(days=30),
+        raised_by=staff_user,
+    )
+    assert jobs.overdue_escalate() == 2
+    for action, target in (
+        ("cycle.opened", cycle),
+        ("finding.escalate", finding),
+        ("case.opened", ForfeitureCase.objects.get()),
+    ):
+        [event] = AuditEvent.objects.filter(action=action, target_id=str(target.pk))
+        assert event.actor is None, action
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "call",
+    [
+        "cycle_open",
+        "cycle_start_review",
+        "cycle_accept",
+        "answer_note",
+        "finding_raise",
+        "finding_escalate",
+        "finding_close",
+        "case_open",
+        "case_send_notice",
+        "case_close_window",
+        "case_decide",
+        "case_reinstate",
+        "certificate_batch_start",
+        "certificates_revoke_for_licence",
+    ],
+)
+def test_a_staff_service_called_with_no_actor_is_refused(call, staff_user):
+    from django.core.exceptions import PermissionDenied
+
+    from compliance import services
+    from tests.compliance.test_cases import open_case
+
+    cycle = cycle_for("in_review")
+    finding = Finding.objects.create(
+        cycle=cycle,
+        severity="minor",
+        description="Gap",
+        corrective_action="Fix",
+        due_on=timezone.localdate() + timedelta(days=30),
+        raised_by=staff_user,
+    )
+    case = open_case(staff_user, licence=cycle.licence, status="window_closed")
+    new_case = open_case(staff_user, licence=cycle.licence)
+    other_member = licence_in("active").member
+    later = timezone.localdate() + timedelta(days=30)
+    calls = {
+        "cycle_open": lambda: services.cycle_open(actor=None, member=other_member, kind="ad_hoc"),
+        "cycle_start_review": lambda: services.cycle_start_review(actor=None, cycle=cycle),
+        "cycle_accept": lambda: services.cycle_accept(actor=None, cycle=cycle, grade="compliant"),
+        "answer_note": lambda: services.answer_note(
+            actor=None, answer=cycle.answers.first(), note="Fine."
+        ),
+        "finding_raise": lambda: services.finding_raise(
+            actor=None,
+            cycle=cycle,
+            severity="minor",
+            description="Gap",
+            corrective_action="Fix",
+            due_on=later,
+        ),
+        "finding_escalate": lambda: services.finding_escalate(
+            actor=None, finding=finding, note="Overdue."
+        ),
+        "finding_close": lambda: services.finding_close(actor=None, finding=finding),
+        "case_open": lambda: services.case_open(
+            actor=None, licence=cycle.licence, grounds="logo_misuse", narrative="Misuse."
+        ),
+        "case_send_notice": lambda: services.case_send_notice(actor=None, case=new_case),
+        "case_close_window": lambda: services.case_close_window(actor=None, case=case),
+        "case_decide": lambda: services.case_decide(
+            actor=None, case=case, decision="warning", reasons="A warning."
+        ),
+        "case_reinstate": lambda: services.case_reinstate(actor=None, case=case, reason="Fixed."),
+        "certificate_batch_start": lambda: services.certificate_batch_start(
+            actor=None, members=[cycle.member]
+        ),
+        "certificates_revoke_for_licence": lambda: services.certificates_revoke_for_licence(
+            actor=None, licence=cycle.licence, reason="x"
+        ),
+    }
+    events = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        calls[call]()
+    assert AuditEvent.objects.count() == events

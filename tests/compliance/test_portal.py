@@ -38,20 +38,30 @@ def company_a(db, staff_user):
         due_on=timezone.localdate() + timedelta(days=9),
         raised_by=staff_user,
     )
+    finding_evidence = services.finding_add_evidence(
+        actor=signatory, finding=finding, uploaded_file=SimpleUploadedFile("fix.pdf", pdf_bytes())
+    )
     case = services.case_open(
         actor=staff_user, licence=cycle.licence, grounds="logo_misuse", narrative="Logo on scrap."
+    )
+    case = services.case_send_notice(actor=staff_user, case=case)  # the member sees it now
+    case_document = services.case_add_response_document(
+        actor=signatory, case=case, uploaded_file=SimpleUploadedFile("reply.pdf", pdf_bytes())
     )
     return {
         "cycle": cycle,
         "criterion": criterion,
         "evidence": evidence,
         "finding": finding,
+        "finding_evidence": finding_evidence,
         "case": case,
+        "case_document": case_document,
     }
 
 
 def urls_of(a) -> list[str]:
     cycle, criterion, doc = a["cycle"].pk, a["criterion"].pk, a["evidence"].document_id
+    finding, case = a["finding"].pk, a["case"].pk
     return [
         reverse("compliance:cycle_detail", args=[cycle]),
         reverse("compliance:answer_save", args=[cycle, criterion]),
@@ -59,22 +69,32 @@ def urls_of(a) -> list[str]:
         reverse("compliance:evidence_download", args=[cycle, doc]),
         reverse("compliance:evidence_remove", args=[cycle, doc]),
         reverse("compliance:cycle_submit", args=[cycle]),
-        reverse("compliance:finding_detail", args=[a["finding"].pk]),
-        reverse("compliance:finding_evidence", args=[a["finding"].pk, doc]),
-        reverse("compliance:case_detail", args=[a["case"].pk]),
-        reverse("compliance:case_document", args=[a["case"].pk, doc]),
+        reverse("compliance:finding_detail", args=[finding]),
+        reverse("compliance:finding_evidence", args=[finding, a["finding_evidence"].document_id]),
+        reverse("compliance:case_detail", args=[case]),
+        reverse("compliance:case_document", args=[case, a["case_document"].document_id]),
     ]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("method", METHODS)
-def test_another_member_gets_404_on_every_compliance_url(client, company_a, method):
+def test_another_member_gets_404_on_every_compliance_url_the_owner_can_use(
+    client, company_a, method
+):
+    """Deny, then allow: the same URL answers the owner (200, or the page's usual 302, 400 or
+    405 for a method it does not take) and is a 404 for another member, recording nothing."""
     _member_b, outsider = member_with(Role.SIGNATORY)
-    client.force_login(outsider)
-    events = AuditEvent.objects.count()
+    owner = signatory_of(company_a["cycle"].member)
     for url in urls_of(company_a):
+        client.force_login(outsider)
+        events = AuditEvent.objects.count()
         assert getattr(client, method)(url).status_code == 404, (method, url)
-    assert AuditEvent.objects.count() == events
+        assert AuditEvent.objects.count() == events, (method, url)
+        client.force_login(owner)
+        status = getattr(client, method)(url).status_code
+        assert status in (200, 302, 400, 405), (method, url, status)
+        if method == "get":
+            assert status in (200, 405), (url, status)  # a page, or a POST-only action
 
 
 @pytest.mark.django_db

@@ -120,6 +120,32 @@ class TestIssue:
                 actor=signatory_of(licence.member), licence=licence, reason="x"
             )
 
+    @pytest.mark.parametrize(
+        ("action", "status"),
+        [
+            ("issue", L.DRAFT),
+            ("withdraw", L.ISSUED),
+            ("suspend", L.ACTIVE),
+            ("reinstate", L.SUSPENDED),
+            ("forfeit", L.ACTIVE),
+            ("terminate", L.ACTIVE),
+            ("expire", L.ACTIVE),
+        ],
+    )
+    def test_no_actor_is_no_one_not_the_portal(self, action, status):
+        """The daily job expires licences through ``licence_expire_by_portal``; a staff
+        service called with ``actor=None`` by mistake is refused."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        licence = licence_in(status, ends_on=timezone.localdate() - timedelta(days=1))
+        with pytest.raises(PermissionDenied):
+            _perform(action, licence, None)
+        licence.refresh_from_db()
+        assert licence.status == status
+        assert not AuditEvent.objects.filter(target_id=str(licence.pk)).exists()
+
 
 @pytest.mark.django_db
 class TestSigning:
@@ -268,6 +294,10 @@ class TestRenewalAndExpiry:
         over.refresh_from_db()
         running.refresh_from_db()
         assert (over.status, running.status) == (L.EXPIRED, L.ACTIVE)
+        [event] = AuditEvent.objects.filter(action="licence.expire", target_id=str(over.pk))
+        assert event.actor is None  # the portal itself
+        with pytest.raises(ValidationError, match="terminate it to end it earlier"):
+            services.licence_expire_by_portal(licence=running)
 
     def test_a_lost_pdf_render_is_picked_up_by_the_sweeper(self):
         from datetime import timedelta

@@ -2,16 +2,27 @@
 
 import io
 import zipfile
+from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from alliance_portal.models import AuditEvent
 from licensing.agreement import agreement_text, sha256_text
 from licensing.models import LicenceStatus, Signature
 from licensing.signing import consents
 from members.models import Membership, Role
-from tests.factories import MemberFactory, UserFactory, licence_in, member_with, signatory_of
+from tests.factories import (
+    PASSWORD,
+    MemberFactory,
+    UserFactory,
+    licence_in,
+    member_with,
+    signatory_of,
+)
+from tests.helpers import login_with_password, reauthenticate
 
 METHODS = ["get", "post", "put", "delete"]
 
@@ -67,7 +78,7 @@ def test_another_member_gets_404_on_licence_pdf_and_logo_kit(client, signed, met
 class TestSigningPage:
     def test_the_signatory_reads_and_signs(self, client):
         licence = licence_in("issued")
-        client.force_login(signatory_of(licence.member))
+        login_with_password(client, signatory_of(licence.member))
         page = client.get(reverse("licensing:licence_sign", args=[licence.pk]))
         html = page.content.decode()
         assert licence.member.legal_name in html
@@ -89,7 +100,7 @@ class TestSigningPage:
 
     def test_changed_text_asks_to_read_again(self, client):
         licence = licence_in("issued")
-        client.force_login(signatory_of(licence.member))
+        login_with_password(client, signatory_of(licence.member))
         data = sign_data(licence)
         licence.member.address = "Moved to a new address"
         licence.member.save()
@@ -103,7 +114,7 @@ class TestSigningPage:
 
     def test_missing_consent_is_a_400(self, client):
         licence = licence_in("issued")
-        client.force_login(signatory_of(licence.member))
+        login_with_password(client, signatory_of(licence.member))
         response = client.post(
             reverse("licensing:licence_sign", args=[licence.pk]),
             sign_data(licence, accepted=["read"]),
@@ -124,6 +135,61 @@ class TestSigningPage:
         )
         assert response.status_code == 403
         assert not Signature.objects.exists()
+
+
+@pytest.mark.django_db
+class TestSigningAsksForARecentAuthentication:
+    def test_a_login_ten_minutes_old_is_sent_to_reauthenticate_and_nothing_is_signed(self, client):
+        licence = licence_in("issued")
+        login_with_password(client, signatory_of(licence.member), seconds_ago=600)
+        url = reverse("licensing:licence_sign", args=[licence.pk])
+        assert client.get(url).status_code == 200  # reading asks for nothing
+        response = client.post(url, sign_data(licence))
+        assert response.status_code == 302
+        assert response.url == f"{reverse('account_reauthenticate')}?next={quote(url, safe='')}"
+        assert not Signature.objects.exists()
+        licence.refresh_from_db()
+        assert licence.status == LicenceStatus.ISSUED
+
+    def test_a_session_that_never_says_when_is_asked_too(self, client):
+        licence = licence_in("issued")
+        client.force_login(signatory_of(licence.member))
+        response = client.post(
+            reverse("licensing:licence_sign", args=[licence.pk]), sign_data(licence)
+        )
+        assert response.url.startswith(reverse("account_reauthenticate"))
+        assert not Signature.objects.exists()
+
+    def test_after_reauthenticating_the_post_signs_and_the_time_is_kept(self, client):
+        licence = licence_in("issued")
+        signatory = signatory_of(licence.member)
+        login_with_password(client, signatory, seconds_ago=600)
+        at = reauthenticate(client, signatory)
+        response = client.post(
+            reverse("licensing:licence_sign", args=[licence.pk]), sign_data(licence)
+        )
+        assert response.url == reverse("licensing:licence_detail", args=[licence.pk])
+        signature = Signature.objects.get(licence=licence)
+        assert abs(signature.authenticated_at.timestamp() - at) < 0.001
+        event = AuditEvent.objects.get(action="licence.signed", target_id=str(licence.pk))
+        assert event.payload["authenticated_at"] == signature.authenticated_at.isoformat()
+
+    def test_the_password_page_replays_the_signature(self, client, settings):
+        settings.ALLIANCE_REAUTHENTICATION_MINUTES = 2
+        licence = licence_in("issued")
+        signatory = signatory_of(licence.member)
+        login_with_password(client, signatory, seconds_ago=180)
+        asked = client.post(
+            reverse("licensing:licence_sign", args=[licence.pk]), sign_data(licence)
+        )
+        assert not Signature.objects.exists()
+        before = timezone.now()
+        done = client.post(asked.url, {"password": PASSWORD})
+        assert done.status_code == 302
+        assert done.url == reverse("licensing:licence_detail", args=[licence.pk])
+        signature = Signature.objects.get(licence=licence)
+        assert signature.typed_name == "Ivan Petrov"
+        assert before - timedelta(seconds=1) <= signature.authenticated_at <= signature.signed_at
 
 
 @pytest.mark.django_db
