@@ -14,8 +14,9 @@ import contextlib
 import logging
 import smtplib
 import threading
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -149,12 +150,14 @@ def _claim(limit: int) -> list[OutboxMessage]:
 
 
 def _smtp_error(error: Exception) -> Exception:
-    """Permanent (5xx: the address or the message is refused) or worth another try."""
+    """Permanent only when the server refused *this message* for good: every recipient
+    refused with 5xx, or the content refused with 5xx. Everything else — the connection, the
+    login, the sender address, a 4xx — is about the server and worth another try."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _text in error.recipients.values()]
         if codes and all(code >= 500 for code in codes):
             return _Refused(f"refused by the mail server: {error.recipients}")
-    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500:
+    if isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500:
         return _Refused(f"refused by the mail server: {error.smtp_code} {error.smtp_error!r}")
     return _Deferred(f"{type(error).__name__}: {error}")
 
@@ -229,13 +232,24 @@ def _scrubbed(message: OutboxMessage) -> dict[str, str]:
     return {"body_text": SCRUBBED, "body_html": ""}
 
 
+def _mine(message: OutboxMessage) -> models.QuerySet[OutboxMessage]:
+    """The row, if this relay's claim still holds: another relay that claimed it after our
+    lease ran out has counted one more attempt, and then the row is no longer ours."""
+    return OutboxMessage.objects.filter(
+        pk=message.pk, status=Status.PENDING, attempts=message.attempts
+    )
+
+
 def _record(message: OutboxMessage, problem: Exception | None, report: RelayReport) -> None:
     now = timezone.now()
     with transaction.atomic():
         if problem is None:
-            OutboxMessage.objects.filter(pk=message.pk).update(
+            recorded = _mine(message).update(
                 status=Status.DELIVERED, delivered_at=now, last_error="", **_scrubbed(message)
             )
+            if not recorded:
+                logger.warning("Outbox message %s was re-claimed while we sent it", message.pk)
+                return
             if message.on_delivery:
                 OutboxMessage.objects.create(
                     kind=Kind.TASK,
@@ -251,29 +265,45 @@ def _record(message: OutboxMessage, problem: Exception | None, report: RelayRepo
             return
         error = str(problem)[:2000]
         if isinstance(problem, _Refused) or now + backoff(message.attempts) > message.give_up_at:
-            OutboxMessage.objects.filter(pk=message.pk).update(
+            _mine(message).update(
                 status=Status.FAILED, failed_at=now, last_error=error, **_scrubbed(message)
             )
             logger.error("Outbox message %s failed for good: %s", message.pk, error)
             report.failed += 1
         else:
-            OutboxMessage.objects.filter(pk=message.pk).update(
-                next_attempt_at=now + backoff(message.attempts), last_error=error
-            )
+            _mine(message).update(next_attempt_at=now + backoff(message.attempts), last_error=error)
             report.retried += 1
         report.errors.append(error)
 
 
-def relay_pending(*, batch_size: int = 100, max_batches: int = 50) -> RelayReport:
-    """Deliver what is due, a batch at a time, until nothing is due (or ``max_batches``)."""
+def _release(messages: list[OutboxMessage]) -> None:
+    """Hand unsent rows of our claim back at once (not after the lease)."""
+    for message in messages:
+        _mine(message).update(next_attempt_at=timezone.now())
+
+
+def relay_pending(
+    *,
+    batch_size: int = 100,
+    max_batches: int = 50,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RelayReport:
+    """Deliver what is due, a batch at a time, until nothing is due (or ``max_batches``, or
+    ``should_stop()``). A batch is abandoned well before its lease ends, so no other relay
+    claims a row this one may still send."""
     report = RelayReport()
+    budget = settings.ALLIANCE_OUTBOX_LEASE_SECONDS / 2
     for _batch in range(max_batches):
         batch = _claim(batch_size)
         if not batch:
             break
+        claimed = time.monotonic()
         delivery = _Delivery()
         try:
-            for message in batch:
+            for index, message in enumerate(batch):
+                if should_stop() or time.monotonic() - claimed > budget:
+                    _release(batch[index:])
+                    return report
                 problem: Exception | None = None
                 try:
                     if message.kind == Kind.EMAIL:
@@ -282,6 +312,11 @@ def relay_pending(*, batch_size: int = 100, max_batches: int = 50) -> RelayRepor
                         delivery.task(message)
                 except (_Deferred, _Refused) as error:
                     problem = error
+                except Exception as error:
+                    # Unforeseen (a bad stored value, a bug): recorded on the row and retried
+                    # until the horizon like any failure, never a stuck batch or a dead relay.
+                    logger.exception("Outbox message %s could not be delivered", message.pk)
+                    problem = _Deferred(f"{type(error).__name__}: {error}")
                 _record(message, problem, report)
         finally:
             delivery.close()

@@ -15,3 +15,12 @@ def audit_chain_verify() -> dict[str, object]:
 @shared_task
 def sessions_clear_expired() -> None:
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+
+
+@shared_task
+def email_send(*, to: str, template: str, context: dict[str, object], language: str) -> None:
+    """Messages queued by the previous release (before the outbox) and still in the broker:
+    they become outbox rows, so a deploy loses none of them."""
+    from .emails import email_queue
+
+    email_queue(to=to, template=template, context=context, language=language)

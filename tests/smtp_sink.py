@@ -23,6 +23,15 @@ class _Handler:
     def __init__(self, sink: "SmtpSink") -> None:
         self.sink = sink
 
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.sink.refuse_sender:
+            return "553 5.7.1 Sender address rejected: not logged in"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
@@ -45,6 +54,9 @@ class SmtpSink:
         self.port = port or free_port()
         self.received: list[tuple[str, Message]] = []
         self.refused: set[str] = set()
+        # Refuse every sender (as a server does when the login is wrong): a 5xx that is
+        # about the server, not about any one message.
+        self.refuse_sender = False
         self._controller: Controller | None = None
 
     def start(self) -> "SmtpSink":

@@ -134,6 +134,64 @@ class TestRelay:
         assert good.status == S.DELIVERED
         assert [to for to, _m in sink.received] == ["somebody@example.com"]
 
+    def test_a_server_that_refuses_us_fails_no_message(self, relay_by_hand, sink):
+        """A 5xx about the server (a wrong login, a refused sender) is not a refusal of the
+        messages: they wait, secrets intact, and go out once the server takes them."""
+        sink.refuse_sender = True
+        for i in range(3):
+            queue_one(to=f"p{i}@example.com")
+        secret = email_queue(
+            to="new@example.com",
+            template="cycle_reminder",
+            language="en",
+            context={"company": "Acme", "url": "https://x/token-123", "due_on": "x", "days": 7},
+            sensitive=True,
+        )
+        report = outbox.relay_pending()
+        assert report.failed == 0 and report.delivered == 0
+        assert set(OutboxMessage.objects.values_list("status", flat=True)) == {S.PENDING}
+        secret.refresh_from_db()
+        assert "token-123" in secret.body_text
+        sink.refuse_sender = False
+        make_due()
+        assert outbox.relay_pending().delivered == 4
+        assert len(sink.received) == 4
+
+    def test_an_unforeseen_error_is_recorded_and_the_batch_goes_on(self, relay_by_hand, sink):
+        from alliance_portal.outbox import email_record
+
+        bad = email_record(recipient="a@example.com", subject="two\nlines", body_text="x")
+        good = queue_one(to="b@example.com")
+        report = outbox.relay_pending()  # raises nothing
+        bad.refresh_from_db()
+        good.refresh_from_db()
+        assert good.status == S.DELIVERED and report.delivered == 1
+        assert bad.status == S.PENDING and "BadHeaderError" in bad.last_error
+        OutboxMessage.objects.filter(pk=bad.pk).update(
+            next_attempt_at=timezone.now(), give_up_at=timezone.now()
+        )
+        outbox.relay_pending()
+        bad.refresh_from_db()
+        assert bad.status == S.FAILED  # given up at its horizon, not stuck
+
+    def test_a_relay_whose_lease_ran_out_does_not_overwrite_the_next_one(self, relay_by_hand, sink):
+        message = queue_one()
+        (late,) = outbox._claim(10)  # relay A claims it, then stalls past its lease
+        make_due()
+        assert outbox.relay_pending().delivered == 1  # relay B claims and delivers it
+        outbox._record(late, outbox._Refused("550 too late"), outbox.RelayReport())
+        message.refresh_from_db()
+        assert message.status == S.DELIVERED and message.failed_at is None
+        assert len(sink.received) == 1
+
+    def test_a_batch_is_handed_back_before_its_lease_ends(self, relay_by_hand, sink, settings):
+        settings.ALLIANCE_OUTBOX_LEASE_SECONDS = 0  # every send is already past half the lease
+        message = queue_one()
+        assert outbox.relay_pending().handled == 0
+        message.refresh_from_db()
+        assert message.status == S.PENDING and message.next_attempt_at <= timezone.now()
+        assert sink.received == []
+
     def test_after_the_horizon_a_message_is_given_up(self, relay_by_hand, settings):
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1

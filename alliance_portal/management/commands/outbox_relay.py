@@ -1,3 +1,4 @@
+import logging
 import signal
 import time
 from typing import Any
@@ -7,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from alliance_portal.outbox import relay_pending
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -36,7 +39,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         while True:
             close_old_connections()
-            report = relay_pending()
+            try:
+                report = relay_pending(should_stop=lambda: stopping)
+            except Exception:
+                # The database went away, say: log, wait, try again; never exit on it.
+                logger.exception("Outbox relay pass failed")
+                time.sleep(interval)
+                continue
             if report.handled:
                 self.stdout.write(
                     f"delivered {report.delivered}, retry later {report.retried}, "
