@@ -147,7 +147,10 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
         # A message with a secret link is never shown, not even before it is sent.
         return SCRUBBED if message.sensitive else message.body_text
 
-    @admin.action(description=_("Send the selected failed messages again"))
+    def has_handle_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("alliance_portal.handle_outboxmessage"))
+
+    @admin.action(description=_("Send the selected failed messages again"), permissions=["handle"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         done = refused = 0
         for message in queryset.filter(status=OutboxMessage.Status.FAILED):
@@ -170,7 +173,7 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
                 level=messages.WARNING,
             )
 
-    @admin.action(description=_("Acknowledge the selected failed messages"))
+    @admin.action(description=_("Acknowledge the selected failed messages"), permissions=["handle"])
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         done = sum(
             outbox_acknowledge(actor=request.user, message=message, request=request)

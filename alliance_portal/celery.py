@@ -80,6 +80,12 @@ app.conf.update(
             "schedule": crontab(minute="*/2"),
             "args": ["resume_certificate_batches"],
         },
+        # A notice delivered while its follow-up task was lost still starts its window.
+        "start-response-windows": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(minute="*/10"),
+            "args": ["start_response_windows"],
+        },
         "render-missing-licence-pdfs": {
             "task": "compliance.tasks.run_job",
             "schedule": crontab(minute="*/10"),

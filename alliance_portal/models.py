@@ -168,6 +168,9 @@ class OutboxMessage(models.Model):
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("outbox")
+        permissions = [
+            ("handle_outboxmessage", _("Can send failed messages again or acknowledge them"))
+        ]
         ordering = ["-created_at", "-id"]
         indexes = [
             # The relay's query: due pending rows, oldest first.

@@ -345,7 +345,7 @@ def _relay_inline() -> None:
 
 def _require_staff(actor: Any) -> None:
     if not (
-        getattr(actor, "is_staff", False) and actor.has_perm("alliance_portal.view_outboxmessage")
+        getattr(actor, "is_staff", False) and actor.has_perm("alliance_portal.handle_outboxmessage")
     ):
         raise PermissionDenied(_("Only customer policy staff may handle undelivered messages."))
 

@@ -172,6 +172,28 @@ def case_notice_delivered(*, message_id: int) -> ForfeitureCase | None:
     return locked
 
 
+def cases_start_delivered_windows(*, batch_size: int = 500) -> int:
+    """The sweeper: a notice the mail server accepted whose follow-up task was lost (a broker
+    outage, a worker that gave up) still starts its window. Returns how many it started."""
+    waiting = list(
+        ForfeitureCase.objects.filter(
+            status=CaseStatus.NOTICE_SENT, notice_delivered_at__isnull=True
+        ).values_list("pk", flat=True)[:batch_size]
+    )
+    deliveries = OutboxMessage.objects.filter(
+        target_type=ForfeitureCase._meta.label_lower,
+        target_id__in=[str(pk) for pk in waiting],
+        template="case_notice",
+        status=OutboxMessage.Status.DELIVERED,
+    ).order_by("delivered_at", "pk")
+    started: set[int] = set()
+    for message in deliveries:  # the first delivery of each case starts it; later ones are no-ops
+        case = case_notice_delivered(message_id=message.pk)
+        if case is not None and case.notice_delivered_at == message.delivered_at:
+            started.add(case.pk)
+    return len(started)
+
+
 def case_confirm_notice(
     *, actor: User, case: ForfeitureCase, note: str, request: HttpRequest | None = None
 ) -> ForfeitureCase:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from alliance_portal.documents import orphan_files_sweep
 from licensing.services import licences_expire_due, licences_render_missing_pdfs
 
+from .cases import cases_start_delivered_windows
 from .certificates import (
     certificate_batches_resume,
     certificates_expire_due,
@@ -24,4 +25,5 @@ JOBS: dict[str, Callable[[], object]] = {
     "resume_certificate_batches": certificate_batches_resume,
     "render_missing_licence_pdfs": licences_render_missing_pdfs,
     "sweep_orphan_files": orphan_files_sweep,
+    "start_response_windows": cases_start_delivered_windows,
 }

@@ -297,6 +297,29 @@ class TestSecretsAndStaff:
         with pytest.raises(Exception, match="one-time link"):
             outbox.outbox_retry(actor=staff, message=message)
 
+    def test_seeing_the_outbox_is_not_enough_to_resend(self, client, relay_by_hand, sink):
+        from django.contrib.auth.models import Permission
+        from django.core.exceptions import PermissionDenied
+
+        sink.refused.add("typo@example.com")
+        message = queue_one(to="typo@example.com")
+        outbox.relay_pending()
+        viewer = UserFactory(is_staff=True, groups=["(none: only the permission below)"])
+        viewer.user_permissions.add(
+            Permission.objects.get(
+                codename="view_outboxmessage", content_type__app_label="alliance_portal"
+            )
+        )
+        with pytest.raises(PermissionDenied):
+            outbox.outbox_retry(actor=viewer, message=message)
+        login_with_mfa(client, viewer)
+        url = reverse("admin:alliance_portal_outboxmessage_changelist")
+        page = client.get(url)
+        assert page.status_code == 200 and "send_again" not in page.content.decode()
+        client.post(url, {"action": "send_again", "_selected_action": [message.pk]})
+        message.refresh_from_db()
+        assert message.status == S.FAILED
+
     def test_only_staff_may_retry_or_acknowledge(self, relay_by_hand, sink):
         from django.core.exceptions import PermissionDenied
 

@@ -317,6 +317,24 @@ class TestRightOfReply:
         with pytest.raises(ValidationError, match="already been delivered"):
             services.case_confirm_notice(actor=staff_user, case=case, note="Again.")
 
+    def test_a_delivered_notice_whose_follow_up_was_lost_still_starts_the_window(self, staff_user):
+        from compliance.services.jobs_registry import JOBS
+
+        case = open_case(staff_user)
+        services.case_send_notice(actor=staff_user, case=case)
+        relay_pending(max_batches=1)  # delivered; the follow-up task is queued ...
+        OutboxMessage.objects.filter(task_name="compliance.tasks.case_notice_delivered").update(
+            status=OutboxMessage.Status.FAILED  # ... and lost
+        )
+        case.refresh_from_db()
+        assert case.notice_delivered_at is None
+        assert JOBS["start_response_windows"]() == 1
+        case.refresh_from_db()
+        notice = OutboxMessage.objects.get(template="case_notice", target_id=str(case.pk))
+        assert case.notice_delivered_at == notice.delivered_at
+        assert case.response_due_on == timezone.localdate(notice.delivered_at) + timedelta(days=30)
+        assert JOBS["start_response_windows"]() == 0  # idempotent
+
     def test_a_second_delivery_does_not_move_the_window(self, staff_user, settings):
         case = open_case(staff_user)
         from members.models import Membership, Role
