@@ -24,5 +24,7 @@ urlpatterns = [
     path("", include("licensing.urls_public")),
     path("verify/", include("compliance.urls_public")),
     path("auditor/", include("compliance.urls_auditor")),
+    # Staff pages outside the model admin (home queues, review screen, 360° view, calendar).
+    path("admin/workbench/", include("workbench.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -41,11 +41,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_countries",
     "csp",
-    # Ours, lowest first: compliance -> licensing -> members -> alliance_portal.
+    # Ours, lowest first: workbench -> compliance -> licensing -> members -> alliance_portal.
     "alliance_portal",
     "members",
     "licensing",
     "compliance",
+    "workbench",
 ]
 
 MIDDLEWARE = [
