@@ -36,6 +36,16 @@ class WorkflowAdminMixin:
         """For actions that are not transitions: whether to offer the button now."""
         return True
 
+    def action_refusal(self, request: HttpRequest, obj: Any, action: str) -> str | None:
+        """Why this person may not take ``action`` on ``obj`` (a role, the four-eyes rule), or
+        None. A refused action has no button, and its URL answers 403 with this reason."""
+        return None
+
+    def act_context(self, request: HttpRequest, obj: Any, action: str) -> dict[str, Any]:
+        """What the action's page shows above its form: a ``summary_template`` to include and
+        the context it reads (a decision is taken with the record in view, not from memory)."""
+        return {}
+
     def _url_name(self, suffix: str) -> str:
         opts = self.model._meta  # type: ignore[attr-defined]
         return f"{opts.app_label}_{opts.model_name}_{suffix}"
@@ -59,8 +69,11 @@ class WorkflowAdminMixin:
             context["workflow_actions"] = [
                 (reverse(f"admin:{self._url_name('act')}", args=[obj.pk, action]), label)
                 for action, (label, _form) in self.workflow_actions.items()
-                if action in allowed
-                or (action not in self.transitions and self.action_available(obj, action))
+                if (
+                    action in allowed
+                    or (action not in self.transitions and self.action_available(obj, action))
+                )
+                and self.action_refusal(request, obj, action) is None
             ]
         response: HttpResponse = super().render_change_form(  # type: ignore[misc]
             request, context, *args, **kwargs
@@ -76,6 +89,19 @@ class WorkflowAdminMixin:
             raise PermissionDenied
         label, form_class = self.workflow_actions[action]
         change_url = reverse(f"admin:{self._url_name('change')}", args=[obj.pk])
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "opts": model._meta,
+            "original": obj,
+            "title": f"{label}: {obj}",
+            "action_label": label,
+            "change_url": change_url,
+        }
+        refusal = self.action_refusal(request, obj, action)
+        if refusal is not None:
+            return TemplateResponse(
+                request, "admin/workflow_act.html", {**context, "refusal": refusal}, status=403
+            )
         form = (form_class or forms.Form)(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -91,15 +117,7 @@ class WorkflowAdminMixin:
         return TemplateResponse(
             request,
             "admin/workflow_act.html",
-            {
-                **self.admin_site.each_context(request),  # type: ignore[attr-defined]
-                "opts": model._meta,
-                "original": obj,
-                "title": f"{label}: {obj}",
-                "action_label": label,
-                "form": form,
-                "change_url": change_url,
-            },
+            {**context, **self.act_context(request, obj, action), "form": form},
             status=400 if request.method == "POST" else 200,
         )
 

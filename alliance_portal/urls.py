@@ -4,12 +4,14 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import views
+from .admin_links import use_labelled_autocomplete
 
 # The admin signs in through the portal's own login (with MFA), not a second login form.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = _("ALROSA ALLIANCE administration")
 admin.site.site_title = _("ALROSA ALLIANCE")
 admin.site.index_title = _("Customer policy")
+use_labelled_autocomplete(admin.site)
 
 urlpatterns = [
     path("", views.home, name="home"),

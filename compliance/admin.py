@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
+from alliance_portal.admin_links import member_link
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from alliance_portal.outbox import messages_about
 from alliance_portal.roles import AUDITORS_GROUP
 from alliance_portal.text_limits import TextLimitsMixin
+from licensing.admin import licence_label
 from members.models import Member, User
 
 from . import services
@@ -38,9 +40,15 @@ from .models import (
     ReviewCycle,
     Submission,
 )
+from .permissions import can_decide_cases
 from .services.cases import case_open_problems
 from .services.cycles import cycle_open_problems
 from .services.findings import finding_raise_problems
+
+
+def finding_label(finding: Finding) -> str:
+    """A finding as staff pick it: whose it is, then what (select its cycle's member)."""
+    return f"{finding.cycle.member.legal_name} · {finding}"
 
 
 def _document_links(url_name: str, pk: int, documents: list[Any]) -> str:
@@ -201,10 +209,11 @@ class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Review
         "request_changes": (_("Request changes"), NoteForm),
         "reject": (_("Reject"), RejectForm),
     }
-    list_display = ["member", "kind", "status", "due_on", "round", "outcome"]
+    list_display = ["member_name", "kind", "status", "due_on", "round", "outcome"]
     list_filter = ["status", "kind", "outcome", "due_on"]
     search_fields = ["member__legal_name"]
     list_select_related = ["member"]
+    autocomplete_fields = ["member"]
     show_full_result_count = False
     inlines = [AnswerInline, SubmissionInline, FindingInline]
     readonly_fields = (
@@ -227,6 +236,10 @@ class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Review
     @admin.display(description=_("e-mails sent"))
     def deliveries(self, cycle: ReviewCycle) -> str:
         return delivery_history(messages_about(cycle))
+
+    @admin.display(description=_("member"), ordering="member__legal_name")
+    def member_name(self, cycle: ReviewCycle) -> str:
+        return member_link(cycle.member)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -325,8 +338,9 @@ class FindingAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]):
     }
     list_display = ["__str__", "member", "severity", "status", "due_on"]
     list_filter = ["status", "severity", "due_on"]
-    search_fields = ["cycle__member__legal_name", "description"]
+    search_fields = ["cycle__member__legal_name", "criterion__code", "description"]
     list_select_related = ["cycle__member", "criterion"]
+    autocomplete_fields = ["cycle", "criterion"]
     show_full_result_count = False
     readonly_fields = (
         "cycle",
@@ -346,9 +360,12 @@ class FindingAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]):
         "resolved_at",
     )
 
-    @admin.display(description=_("member"))
+    @admin.display(description=_("member"), ordering="cycle__member__legal_name")
     def member(self, finding: Finding) -> str:
-        return str(finding.cycle.member)
+        return member_link(finding.cycle.member)
+
+    def autocomplete_label(self, finding: Finding) -> str:
+        return finding_label(finding)
 
     @admin.display(description=_("evidence"))
     def evidence_links(self, finding: Finding) -> str:
@@ -411,7 +428,10 @@ class FindingAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]):
 
 
 class DecideForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
+    # No decision is preselected: the decider chooses one, the form never chooses for them.
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("", "---------"), *Decision.choices]
+    )
     reasons = forms.CharField(
         label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 5}), max_length=text_limits.TEXT
     )
@@ -436,6 +456,16 @@ class NewCaseForm(TextLimitsMixin, forms.ModelForm[ForfeitureCase]):
     class Meta:
         model = ForfeitureCase
         fields = ["licence", "grounds", "narrative", "findings", "cycles"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The chosen licence and findings shown by their member, as the picker offers them.
+        licence = self.fields["licence"]
+        licence.label_from_instance = licence_label  # type: ignore[attr-defined]
+        licence.queryset = licence.queryset.select_related("member")  # type: ignore[attr-defined]
+        findings = self.fields["findings"]
+        findings.label_from_instance = finding_label  # type: ignore[attr-defined]
+        findings.queryset = findings.queryset.select_related("cycle__member", "criterion")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
@@ -467,10 +497,19 @@ class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[For
         "decide": (_("Decide"), DecideForm),
         "reinstate": (_("Lift the suspension"), ReinstateForm),
     }
-    list_display = ["__str__", "status", "opened_by", "opened_at", "response_due_on", "decision"]
+    list_display = [
+        "__str__",
+        "member_name",
+        "status",
+        "opened_by",
+        "opened_at",
+        "response_due_on",
+        "decision",
+    ]
     list_filter = ["status", "grounds", "decision"]
     search_fields = ["licence__member__legal_name", "licence__number"]
     list_select_related = ["licence__member", "opened_by"]
+    autocomplete_fields = ["licence", "findings", "cycles"]
     show_full_result_count = False
     readonly_fields = (
         "licence",
@@ -497,6 +536,10 @@ class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[For
         "reinstated_at",
     )
 
+    @admin.display(description=_("member"), ordering="licence__member__legal_name")
+    def member_name(self, case: ForfeitureCase) -> str:
+        return member_link(case.licence.member)
+
     @admin.display(description=_("findings and cycles"))
     def linked(self, case: ForfeitureCase) -> str:
         parts = [str(f) for f in case.findings.select_related("criterion")] + [
@@ -511,7 +554,38 @@ class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[For
     def action_available(self, obj: ForfeitureCase, action: str) -> bool:
         if action == "confirm_notice":
             return obj.status == CaseStatus.NOTICE_SENT and obj.notice_delivered_at is None
+        if action == "reinstate":
+            return obj.decision == Decision.SUSPENSION and obj.reinstated_at is None
         return True
+
+    def action_refusal(self, request: HttpRequest, obj: ForfeitureCase, action: str) -> str | None:
+        if action not in ("decide", "reinstate"):
+            return None
+        user: User = request.user  # type: ignore[assignment]
+        if not can_decide_cases(user):
+            return str(_("Only decision makers may decide forfeiture cases."))
+        if obj.opened_by_id == user.pk:
+            return str(_("A case is decided by someone other than the person who opened it."))
+        return None
+
+    def act_context(self, request: HttpRequest, obj: ForfeitureCase, action: str) -> dict[str, Any]:
+        if action not in ("decide", "reinstate"):
+            return {}
+        return {
+            "summary_template": "admin/workflow_case_summary.html",
+            "case": obj,
+            "findings": obj.findings.select_related("criterion").order_by("due_on", "pk"),
+            "cycles": obj.cycles.select_related("member"),
+            "response_documents": [
+                (
+                    reverse(
+                        "admin:compliance_forfeiturecase_document", args=[obj.pk, d.document_id]
+                    ),
+                    d.document,
+                )
+                for d in obj.response_documents.select_related("document")
+            ],
+        }
 
     @admin.display(description=_("response documents"))
     def response_links(self, case: ForfeitureCase) -> str:
@@ -592,7 +666,7 @@ class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[For
 
 @admin.register(ComplianceCertificate)
 class ComplianceCertificateAdmin(admin.ModelAdmin[ComplianceCertificate]):
-    list_display = ["number", "member", "outcome", "status", "valid_from", "valid_until"]
+    list_display = ["number", "member_name", "outcome", "status", "valid_from", "valid_until"]
     list_filter = ["status", "outcome"]
     search_fields = ["number", "member__legal_name", "verification_code"]
     list_select_related = ["member"]
@@ -614,6 +688,10 @@ class ComplianceCertificateAdmin(admin.ModelAdmin[ComplianceCertificate]):
         "pdf_sha256",
     )
     fields = readonly_fields
+
+    @admin.display(description=_("member"), ordering="member__legal_name")
+    def member_name(self, certificate: ComplianceCertificate) -> str:
+        return member_link(certificate.member)
 
     @admin.display(description=_("verification"))
     def verification_link(self, certificate: ComplianceCertificate) -> str:
@@ -682,11 +760,16 @@ class CertificateBatchAdmin(admin.ModelAdmin[CertificateBatch]):
 
 @admin.register(AuditorGrant)
 class AuditorGrantAdmin(admin.ModelAdmin[AuditorGrant]):
-    list_display = ["auditor", "member", "expires_on", "granted_by", "created_at"]
+    list_display = ["auditor", "member_name", "expires_on", "granted_by", "created_at"]
     list_filter = ["expires_on"]
     search_fields = ["auditor__email", "member__legal_name"]
     list_select_related = ["auditor", "member", "granted_by"]
     fields = ["auditor", "member", "expires_on"]
+    autocomplete_fields = ["auditor", "member"]
+
+    @admin.display(description=_("member"), ordering="member__legal_name")
+    def member_name(self, grant: AuditorGrant) -> str:
+        return member_link(grant.member) if grant.member_id else str(_("all members"))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "auditor":

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal import text_limits
+from alliance_portal.admin_links import member_link, picker_request
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from members.models import User
@@ -26,6 +27,7 @@ from .models import (
     GuidelinesSection,
     GuidelinesVersion,
     LicenceAgreement,
+    LicenceStatus,
     Signature,
 )
 
@@ -44,6 +46,11 @@ LICENCE_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
     "expire": (_("Expire"), None),
     "renew": (_("Prepare renewal"), None),
 }
+
+
+def licence_label(licence: LicenceAgreement) -> str:
+    """A licence as staff pick it: its number, its member and its status (select the member)."""
+    return f"{licence.number or '—'} · {licence.member.legal_name} · {licence.get_status_display()}"
 
 
 class ExpiringFilter(admin.SimpleListFilter):
@@ -111,7 +118,7 @@ class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[L
     add_form = NewLicenceForm
     transitions = LICENCE_TRANSITIONS
     workflow_actions = LICENCE_ACTIONS
-    list_display = ["__str__", "member", "country", "status", "starts_on", "ends_on"]
+    list_display = ["__str__", "member_name", "country", "status", "starts_on", "ends_on"]
     list_filter = [
         "status",
         ExpiringFilter,
@@ -120,6 +127,7 @@ class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[L
     ]
     search_fields = ["number", "member__legal_name", "member__registration_number"]
     list_select_related = ["member"]
+    autocomplete_fields = ["member"]
     show_full_result_count = False
     inlines = [SignatureInline]
     readonly_fields = fields = (
@@ -139,6 +147,21 @@ class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[L
         "status_reason",
         "signed_pdf_link",
     )
+
+    @admin.display(description=_("member"), ordering="member__legal_name")
+    def member_name(self, licence: LicenceAgreement) -> str:
+        return member_link(licence.member)
+
+    def autocomplete_label(self, licence: LicenceAgreement) -> str:
+        return licence_label(licence)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[LicenceAgreement], search_term: str
+    ) -> tuple[QuerySet[LicenceAgreement], bool]:
+        if picker_request(request, "compliance.forfeiturecase", "licence"):
+            # A case is opened on a licence in force: the picker offers no other.
+            queryset = queryset.filter(status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED])
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description=_("country"), ordering="member__country")
     def country(self, licence: LicenceAgreement) -> str:
@@ -242,6 +265,33 @@ class AgreementTemplateAdmin(admin.ModelAdmin[AgreementTemplate]):
         if obj is not None and obj.is_used:
             return False
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin[Criterion]):
+    """Only for the pickers that choose a criterion (a finding's): criteria are written on
+    their Guidelines section, so this admin has no page of its own in the index."""
+
+    search_fields = ["code", "title_en", "title_ru"]
+    list_select_related = ["section__version"]
+
+    def autocomplete_label(self, criterion: Criterion) -> str:
+        return f"{criterion.code} {criterion.title} ({criterion.section.version.edition})"
+
+    def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
+        return {}  # not listed in the index
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("licensing.view_guidelinesversion"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -18,9 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
+from alliance_portal.admin_links import member_link, picker_request
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from alliance_portal.outbox import messages_for_member
+from alliance_portal.roles import AUDITORS_GROUP
 
 from . import selectors, services
 from .models import (
@@ -34,8 +36,9 @@ from .models import (
     Membership,
     RiskRating,
     User,
+    field_label,
 )
-from .services.applications import CHECKLIST_FIELDS
+from .services.applications import CHECKLIST_FIELDS, checklist_missing
 from .services.members import STAFF_EDITABLE_FIELDS
 from .services.users import user_access_changed, user_access_snapshot
 
@@ -83,6 +86,13 @@ class UserAdmin(DjangoUserAdmin[User]):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # People are deactivated, never deleted: the audit log keeps pointing at them.
         return False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[User], search_term: str
+    ) -> tuple[QuerySet[User], bool]:
+        if picker_request(request, "compliance.auditorgrant", "auditor"):
+            queryset = queryset.filter(groups__name=AUDITORS_GROUP)  # only auditors are granted
+        return super().get_search_results(request, queryset, search_term)
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Whoever can change accounts can grant themselves any role: superusers only.
@@ -190,7 +200,10 @@ class DecisionForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    risk_rating = forms.ChoiceField(label=_("Risk rating"), choices=RiskRating.choices)
+    # No rating is preselected: approving says explicitly how risky the member is.
+    risk_rating = forms.ChoiceField(
+        label=_("Risk rating"), choices=[("", "---------"), *RiskRating.choices]
+    )
     reason = forms.CharField(
         label=_("Note to the applicant (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -227,6 +240,7 @@ class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin[Application]):  # ty
         "status",
         "submitted_at",
         "review_target",
+        "member_name",
     ]
     list_filter = [
         "status",
@@ -235,7 +249,7 @@ class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin[Application]):  # ty
         ReviewTargetFilter,
     ]
     search_fields = ["legal_name", "registration_number", "kp_registration", "applicant__email"]
-    list_select_related = ["applicant"]
+    list_select_related = ["applicant", "member"]
     show_full_result_count = False
     inlines = [ApplicationDocumentInline, InformationRequestInline]
     fieldsets = (
@@ -293,6 +307,21 @@ class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin[Application]):  # ty
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("member"), ordering="member__legal_name")
+    def member_name(self, application: Application) -> str:
+        return member_link(application.member)
+
+    def act_context(self, request: HttpRequest, obj: Application, action: str) -> dict[str, Any]:
+        if action != "approve":
+            return {}
+        return {
+            "summary_template": "admin/workflow_checklist.html",
+            "checklist": [
+                (field_label(Application, name), getattr(obj, name)) for name in CHECKLIST_FIELDS
+            ],
+            "checklist_missing": checklist_missing(obj),
+        }
 
     @admin.display(description=_("review target"))
     def review_target(self, application: Application) -> str:
@@ -396,15 +425,22 @@ class MemberApplicationInline(admin.TabularInline[Application, Member]):
 
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin[Member]):
-    list_display = ["legal_name", "country", "risk_rating", "approved_at", "public_listing_consent"]
+    list_display = [
+        "legal_name",
+        "country",
+        "risk_rating",
+        "approved_at",
+        "public_listing_consent",
+        "overview",
+    ]
     list_filter = [
         "risk_rating",
         ("country", admin.AllValuesFieldListFilter),
         "public_listing_consent",
     ]
     search_fields = ["legal_name", "registration_number", "kp_registration", "contract_reference"]
-    fields = [*STAFF_EDITABLE_FIELDS, "approved_at", "documents", "deliveries"]
-    readonly_fields = ["approved_at", "documents", "deliveries"]
+    fields = ["overview", *STAFF_EDITABLE_FIELDS, "approved_at", "documents", "deliveries"]
+    readonly_fields = ["overview", "approved_at", "documents", "deliveries"]
     inlines = [MembershipInline, MemberApplicationInline]
     show_full_result_count = False
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -418,6 +454,14 @@ class MemberAdmin(admin.ModelAdmin[Member]):
     @admin.display(description=_("e-mails sent"))
     def deliveries(self, member: Member) -> str:
         return delivery_history(messages_for_member(member.pk))
+
+    @admin.display(description=_("360° view"))
+    def overview(self, member: Member) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("workbench:member", args=[member.pk]),
+            gettext("Everything about %(member)s") % {"member": member.legal_name},
+        )
 
     @admin.display(description=_("documents"))
     def documents(self, member: Member) -> str:
@@ -462,7 +506,7 @@ class MemberAdmin(admin.ModelAdmin[Member]):
 class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = [
         "email",
-        "member",
+        "member_name",
         "role",
         "created_at",
         "expires_at",
@@ -484,6 +528,10 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
         "revoked_at",
     ]
     exclude = ["token_hash"]
+
+    @admin.display(description=_("member"), ordering="member__legal_name")
+    def member_name(self, invitation: Invitation) -> str:
+        return member_link(invitation.member)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

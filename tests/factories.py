@@ -98,6 +98,16 @@ COMPLETE_APPLICATION = {
 }
 
 
+# Every item of the staff's review checklist ticked, as approval requires.
+CHECKLIST_DONE = {
+    "check_identity": True,
+    "check_kp": True,
+    "check_sanctions": True,
+    "check_financials": True,
+    "check_aml": True,
+}
+
+
 class ApplicationFactory(factory.django.DjangoModelFactory[Application]):
     class Meta:
         model = Application

@@ -341,6 +341,15 @@ def application_resubmit(
     return locked
 
 
+def checklist_missing(application: Application) -> list[str]:
+    """The review checklist's items not ticked yet, by their labels."""
+    return [
+        field_label(Application, name)
+        for name in CHECKLIST_FIELDS
+        if not getattr(application, name)
+    ]
+
+
 def application_approve(
     *,
     actor: User,
@@ -356,6 +365,13 @@ def application_approve(
     with transaction.atomic():
         locked = _lock(application)
         locked.status = move(locked, APPLICATION_TRANSITIONS, "approve")
+        missing = checklist_missing(locked)
+        if missing:
+            raise ValidationError(
+                _("Complete the review checklist before approving. Not ticked: %(items)s.")
+                % {"items": "; ".join(missing)},
+                code="checklist_incomplete",
+            )
         now = timezone.now()
         member = Member(
             legal_name=locked.legal_name,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from alliance_portal.models import AuditEvent
 from members.models import Application, ApplicationStatus, Member
-from tests.factories import MemberFactory, UserFactory, complete_application
+from tests.factories import CHECKLIST_DONE, MemberFactory, UserFactory, complete_application
 from tests.helpers import login_with_mfa
 
 S = ApplicationStatus
@@ -112,7 +112,7 @@ class TestApplicationReview:
         assert application.status == S.REJECTED and application.decided_by == staff_user
 
     def test_approve_sets_the_risk_rating(self, staff_client):
-        application = complete_application(status=S.UNDER_REVIEW)
+        application = complete_application(status=S.UNDER_REVIEW, **CHECKLIST_DONE)
         assert (
             act(staff_client, application, "approve", {"risk_rating": "extreme"}).status_code == 400
         )

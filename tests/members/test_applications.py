@@ -18,7 +18,12 @@ from members.models import (
     Membership,
     Role,
 )
-from tests.factories import ApplicationFactory, UserFactory, complete_application
+from tests.factories import (
+    CHECKLIST_DONE,
+    ApplicationFactory,
+    UserFactory,
+    complete_application,
+)
 
 S = ApplicationStatus
 
@@ -51,7 +56,7 @@ def _perform(action: str, application: Application, staff, applicant):
 @pytest.mark.parametrize("status", S.values)
 @pytest.mark.parametrize("action", list(APPLICATION_TRANSITIONS))
 def test_every_transition_from_every_state(action, status, staff_user):
-    application = complete_application(status=status)
+    application = complete_application(status=status, **CHECKLIST_DONE)
     events_before = AuditEvent.objects.count()
     transition = APPLICATION_TRANSITIONS[action]
     if status in transition.sources:
@@ -191,7 +196,9 @@ class TestReview:
     def test_approval_makes_a_member_with_the_applicant_as_signatory(
         self, staff_user, django_capture_on_commit_callbacks
     ):
-        application = complete_application(status=S.UNDER_REVIEW, public_listing_consent=True)
+        application = complete_application(
+            status=S.UNDER_REVIEW, public_listing_consent=True, **CHECKLIST_DONE
+        )
         with pytest.raises(ValidationError, match="Choose a risk rating"):
             services.application_approve(actor=staff_user, application=application, risk_rating="")
         with django_capture_on_commit_callbacks(execute=True):
@@ -207,9 +214,11 @@ class TestReview:
         assert "approved" in mail.outbox[-1].subject
 
     def test_a_company_already_a_member_cannot_be_approved_twice(self, staff_user):
-        first = complete_application(status=S.UNDER_REVIEW)
+        first = complete_application(status=S.UNDER_REVIEW, **CHECKLIST_DONE)
         services.application_approve(actor=staff_user, application=first, risk_rating="low")
-        second = complete_application(status=S.UNDER_REVIEW, registration_number="ar-123")
+        second = complete_application(
+            status=S.UNDER_REVIEW, registration_number="ar-123", **CHECKLIST_DONE
+        )
         with pytest.raises(ValidationError, match="already exists"):
             services.application_approve(actor=staff_user, application=second, risk_rating="low")
         second.refresh_from_db()

@@ -37,6 +37,7 @@ from licensing.agreement import agreement_text, sha256_text
 from licensing.signing import consents
 from members import services as members
 from members.models import Application, DocumentRequirement, Member, Role, User
+from members.services.applications import CHECKLIST_FIELDS
 
 DEMO_PASSWORD = "alliance-demo"
 # The demo certificate's code is fixed so the README can link to it; real codes are random.
@@ -128,6 +129,13 @@ def _prepared_application(user: User, data: dict[str, Any]) -> Application:
             uploaded_file=_sample_pdf(requirement.title_en, data["legal_name"]),
         )
     return members.application_submit(actor=user, application=application)
+
+
+def _checked(staff: User, application: Application) -> Application:
+    """Staff tick every item of the review checklist, as approval requires."""
+    return members.application_update_checklist(
+        actor=staff, application=application, checks=dict.fromkeys(CHECKLIST_FIELDS, True)
+    )
 
 
 def _bounced_copy(case: ForfeitureCase) -> None:
@@ -239,6 +247,7 @@ class Command(BaseCommand):
         if second is None:
             application = _prepared_application(users["member2@example.com"], SECOND_MEMBER)
             members.application_start_review(actor=staff, application=application)
+            _checked(staff, application)
             second = members.application_approve(
                 actor=staff, application=application, risk_rating="high"
             )
@@ -252,6 +261,12 @@ class Command(BaseCommand):
                 narrative="No attestation was received for the annual review, despite reminders.",
             )
             compliance.case_send_notice(actor=staff, case=case)
+            # The response comes with a document, shown to the decider on the decision form.
+            compliance.case_add_response_document(
+                actor=users["member2@example.com"],
+                case=case,
+                uploaded_file=_sample_pdf("Attestation plan", second.legal_name),
+            )
             compliance.case_respond(
                 actor=users["member2@example.com"],
                 case=case,
@@ -282,6 +297,7 @@ class Command(BaseCommand):
         if not Member.objects.filter(legal_name=DEMO_MEMBER["legal_name"]).exists():
             application = _prepared_application(users["member@example.com"], DEMO_MEMBER)
             members.application_start_review(actor=staff, application=application)
+            _checked(staff, application)
             member = members.application_approve(
                 actor=staff,
                 application=application,

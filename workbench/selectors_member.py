@@ -1,0 +1,148 @@
+"""Reads for a member's 360° page: everything staff know about one member, each part bounded.
+
+Each part is one query whatever the member's history: lists keep their newest ``SECTION_ROWS``
+rows (one more is read to know whether there are more), and the audit trail is read in pages of
+``TIMELINE_PAGE`` events, older pages by keyset (``before`` a sequence number).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
+
+from alliance_portal.models import AuditEvent, OutboxMessage
+from alliance_portal.outbox import messages_for_member
+from compliance.models import (
+    AuditorGrant,
+    ComplianceCertificate,
+    Finding,
+    ForfeitureCase,
+    ReviewCycle,
+)
+from licensing.models import LicenceAgreement
+from members.models import Application, ApplicationDocument, Invitation, Member, Membership
+
+SECTION_ROWS = 50
+TIMELINE_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The newest rows of a part of the page, and whether older ones were left out."""
+
+    items: list[Any]
+    more: bool
+
+
+def _newest(queryset: QuerySet[Any], limit: int = SECTION_ROWS) -> Rows:
+    rows = list(queryset[: limit + 1])
+    return Rows(items=rows[:limit], more=len(rows) > limit)
+
+
+def member_for_staff(pk: int) -> Member:
+    """The member; DoesNotExist for an unknown one."""
+    return Member.objects.get(pk=pk)
+
+
+def member_licences(member: Member) -> Rows:
+    return _newest(
+        LicenceAgreement.objects.filter(member=member)
+        .select_related("signed_pdf")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def member_cycles(member: Member) -> Rows:
+    return _newest(
+        ReviewCycle.objects.filter(member=member)
+        .select_related("licence")
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def member_findings(member: Member) -> Rows:
+    return _newest(
+        Finding.objects.filter(cycle__member=member)
+        .select_related("criterion")
+        .order_by("-raised_at", "-pk")
+    )
+
+
+def member_cases(member: Member) -> Rows:
+    return _newest(
+        ForfeitureCase.objects.filter(licence__member=member)
+        .select_related("licence", "opened_by", "decided_by")
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def member_certificates(member: Member) -> Rows:
+    return _newest(
+        ComplianceCertificate.objects.filter(member=member).order_by("-created_at", "-pk")
+    )
+
+
+def member_application_documents(member: Member) -> Rows:
+    return _newest(
+        ApplicationDocument.objects.filter(application__member=member)
+        .select_related("document", "requirement")
+        .order_by("-added_at", "-pk")
+    )
+
+
+def member_team(member: Member) -> list[Membership]:
+    """The team is small by nature (a few people per company); it is shown whole."""
+    return list(member.memberships.select_related("user").order_by("role", "user__email"))
+
+
+def member_open_invitations(member: Member) -> list[Invitation]:
+    return list(
+        member.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def member_messages(member: Member) -> Rows:
+    return _newest(
+        messages_for_member(member.pk)
+        .filter(kind=OutboxMessage.Kind.EMAIL)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The primary keys as the audit log stores them (text), for a subquery."""
+    refs: QuerySet[Any] = queryset.annotate(ref=Cast("pk", output_field=CharField())).values("ref")
+    return refs
+
+
+def _about(model: type[Any], queryset: QuerySet[Any]) -> Q:
+    return Q(target_type=model._meta.label_lower, target_id__in=_ids(queryset))
+
+
+def member_audit_events(member: Member) -> QuerySet[AuditEvent]:
+    """Every audit event about the member or one of its records: its applications, team,
+    licences, review cycles, findings, cases, certificates and auditor grants."""
+    return AuditEvent.objects.filter(
+        Q(target_type=Member._meta.label_lower, target_id=str(member.pk))
+        | _about(Application, Application.objects.filter(member=member))
+        | _about(Membership, Membership.objects.filter(member=member))
+        | _about(Invitation, Invitation.objects.filter(member=member))
+        | _about(LicenceAgreement, LicenceAgreement.objects.filter(member=member))
+        | _about(ReviewCycle, ReviewCycle.objects.filter(member=member))
+        | _about(Finding, Finding.objects.filter(cycle__member=member))
+        | _about(ForfeitureCase, ForfeitureCase.objects.filter(licence__member=member))
+        | _about(ComplianceCertificate, ComplianceCertificate.objects.filter(member=member))
+        | _about(AuditorGrant, AuditorGrant.objects.filter(member=member))
+    )
+
+
+def member_timeline(member: Member, *, before: int | None = None) -> Rows:
+    """One page of the member's audit trail, newest first; ``before`` a sequence number for
+    the older pages."""
+    events = member_audit_events(member)
+    if before is not None:
+        events = events.filter(seq__lt=before)
+    return _newest(events.order_by("-seq"), TIMELINE_PAGE)
