@@ -1,6 +1,7 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 
@@ -29,5 +30,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # Sign-up, password reset and security notices go through the outbox like every
         # other message: the request never waits on the mail server.
-        message = self.render_mail(template_prefix, email, context)
-        email_queue_message(message, template=template_prefix.rpartition("/")[2])
+        # In the portal's branding, and in the language of the account when there is one (a
+        # password reset asked for from a page in another language).
+        context = {**context, "portal_url": settings.ALLIANCE_BASE_URL}
+        user = context.get("user")
+        language = getattr(user, "language", "") or translation.get_language()
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, context)
+            email_queue_message(message, template=template_prefix.rpartition("/")[2])

@@ -96,6 +96,17 @@ app.conf.update(
             "schedule": crontab(minute=20),
             "args": ["sweep_orphan_files"],
         },
+        "notify-expired-auditor-grants": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(hour=0, minute=50),
+            "args": ["notify_expired_auditor_grants"],
+        },
+        # Members' and auditors' daily digests (those who chose one), after the morning jobs.
+        "send-notification-digests": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(hour=8, minute=0),
+            "args": ["send_notification_digests"],
+        },
         "clear-expired-sessions": {
             "task": "alliance_portal.tasks.sessions_clear_expired",
             "schedule": crontab(hour=3, minute=0),

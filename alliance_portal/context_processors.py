@@ -1,5 +1,6 @@
 from django.http import HttpRequest
 
+from .notifications import unread_count
 from .roles import is_auditor
 
 
@@ -10,4 +11,6 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     return {
         "nav_is_staff": authenticated and user.is_staff,  # type: ignore[union-attr]
         "nav_is_auditor": authenticated and is_auditor(user),
+        # A callable: the template counts (one indexed query) only where it shows the badge.
+        "nav_unread": (lambda: unread_count(user)) if authenticated else 0,
     }

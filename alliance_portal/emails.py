@@ -64,6 +64,44 @@ def email_queue(
     )
 
 
+def email_user(
+    user: Any,
+    *,
+    template: str,
+    context: dict[str, Any],
+    about: models.Model | None = None,
+    member_id: int | None = None,
+    on_delivery: str = "",
+) -> OutboxMessage | None:
+    """An e-mail to a portal user, in their language, and its entry in their notification
+    list, in the caller's transaction. None when the message waits for the user's daily
+    digest (never a legal notice, nor one whose delivery something waits for)."""
+    from .notifications import notification_record
+
+    language = user.language or settings.LANGUAGE_CODE
+    subject, text, html = email_render(template, context, language)
+    held = notification_record(
+        user=user,
+        template=template,
+        subject=subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX),
+        link=str(context.get("url", "")),
+        may_wait=not on_delivery,
+    )
+    if held:
+        return None
+    return email_record(
+        recipient=user.email,
+        template=template,
+        language=language,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        member_ref=member_id,
+        on_delivery=on_delivery,
+        **about_fields(about),
+    )
+
+
 def email_people(
     people: Iterable[Any],
     *,
@@ -74,12 +112,11 @@ def email_people(
     on_delivery: str = "",
 ) -> list[OutboxMessage]:
     """The same message to each person (users: ``email`` and ``language``), each in their
-    own language."""
-    return [
-        email_queue(
-            to=person.email,
+    own language; those on the daily digest get it with their digest unless it is legal."""
+    messages = [
+        email_user(
+            person,
             template=template,
-            language=person.language,
             context=context,
             about=about,
             member_id=member_id,
@@ -87,6 +124,7 @@ def email_people(
         )
         for person in people
     ]
+    return [message for message in messages if message is not None]
 
 
 def email_queue_message(

@@ -206,3 +206,44 @@ class OutboxMessage(models.Model):
         if self.kind == self.Kind.EMAIL:
             return f"{self.subject} → {self.recipient}"
         return self.task_name
+
+
+class Notification(models.Model):
+    """What a portal user was told, shown in the portal: written with the outbox row (same
+    transaction) by ``alliance_portal.notifications``. For a user on the daily digest a
+    message that may wait has no outbox row of its own: ``digest_pending`` holds it until
+    the digest job sends it with the others."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    template = models.CharField(_("template"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=300)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    digest_pending = models.BooleanField(_("waiting for the daily digest"), default=False)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The navbar's unread count and the digest job's query.
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            models.Index(
+                fields=["user"],
+                condition=models.Q(digest_pending=True),
+                name="notification_digest_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import views, views_notifications
 from .admin_links import use_labelled_autocomplete
 
 # The admin signs in through the portal's own login (with MFA), not a second login form.
@@ -19,6 +19,22 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("portal/notifications/", views_notifications.notifications, name="notifications"),
+    path(
+        "portal/notifications/<int:pk>/open/",
+        views_notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "portal/notifications/read-all/",
+        views_notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "portal/notifications/preference/",
+        views_notifications.notification_preference,
+        name="notification_preference",
+    ),
     path("portal/", include("compliance.urls_dashboard")),
     path("portal/", include("compliance.urls")),
     path("portal/", include("members.urls")),

@@ -191,3 +191,16 @@ def certificate_for_auditor(user: User, pk: int) -> ComplianceCertificate:
     return ComplianceCertificate.objects.select_related("pdf", "member").get(
         pk=pk, member__in=granted_members(user).values("pk"), pdf__isnull=False
     )
+
+
+def certificates_visible_to(user: User) -> QuerySet[ComplianceCertificate]:
+    """The certificates of the members the user acts for, newest first."""
+    return (
+        ComplianceCertificate.objects.filter(member__memberships__user=user)
+        .select_related("member", "licence", "pdf")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def certificate_pdf_for_user(user: User, pk: int) -> ComplianceCertificate:
+    return certificates_visible_to(user).get(pk=pk, pdf__isnull=False)

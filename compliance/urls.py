@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_certificates
 
 app_name = "compliance"
 
@@ -32,6 +32,12 @@ urlpatterns = [
         "findings/<int:pk>/evidence/<uuid:document_id>/",
         views.finding_evidence,
         name="finding_evidence",
+    ),
+    path("certificates/", views_certificates.certificates, name="certificates"),
+    path(
+        "certificates/<int:pk>/pdf/",
+        views_certificates.certificate_pdf,
+        name="certificate_pdf",
     ),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/documents/<uuid:document_id>/", views.case_document, name="case_document"),

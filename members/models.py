@@ -65,6 +65,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         default="en",
         help_text=_("Language of the e-mails the portal sends to this person."),
     )
+    # Read by alliance_portal.notifications (by name: that app sits below this one).
+    email_delivery = models.CharField(
+        _("e-mail delivery"),
+        max_length=12,
+        choices=[("immediate", _("Each message at once")), ("daily", _("A daily digest"))],
+        default="immediate",
+        help_text=_("Legal notices and decisions are always sent at once."),
+    )
     is_staff = models.BooleanField(
         _("staff status"),
         default=False,

@@ -190,3 +190,56 @@ def test_attestation_journey_answer_upload_progress_submit(page, tmp_path):
     expect(page.locator("#cycle-status")).to_have_text("Submitted")
     assert ReviewCycle.objects.get().status == "submitted"
     assert Submission.objects.get().typed_name == "Olga Signer"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_member_downloads_own_certificate_and_its_sha256_matches_the_verify_page(
+    page,
+    live_server,
+    settings,
+):
+    import hashlib
+    import re
+    import threading
+    from pathlib import Path
+
+    from django.db import connection
+
+    from compliance import services
+    from tests.compliance.test_certificates import pending_certificate
+    from tests.factories import UserFactory
+
+    settings.ALLIANCE_BASE_URL = live_server.url  # the links and QR code point here
+    staff = UserFactory(staff=True)
+    pending = pending_certificate(staff)
+    # Signing runs its own event loop; Playwright's runs in this thread: sign in another.
+    rendered = []
+
+    def render() -> None:
+        try:
+            rendered.append(services.certificate_render(certificate_id=pending.pk))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=render)
+    worker.start()
+    worker.join()
+    [certificate] = rendered
+    owner = certificate.member.memberships.get().user
+
+    _log_in(page, owner.email)
+    page.get_by_role("link", name="Certificates", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Compliance certificates")).to_be_visible()
+    card = page.locator(f'.certificate[data-number="{certificate.number}"]')
+    expect(card.locator("svg")).to_be_visible()  # the QR code
+    with page.expect_download() as download_info:
+        card.get_by_role("link", name="Download the PDF").click()
+    content = Path(download_info.value.path()).read_bytes()
+    assert content.startswith(b"%PDF")
+    downloaded = hashlib.sha256(content).hexdigest()
+
+    card.get_by_role("link", name=re.compile("verify")).click()
+    expect(page.locator("#verdict")).to_be_visible()
+    shown = set(re.findall(r"\b[0-9a-f]{64}\b", page.content()))
+    assert shown == {downloaded}

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import segno
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import document_store_generated
-from alliance_portal.emails import absolute_url
+from alliance_portal.emails import absolute_url, email_user
 from alliance_portal.jobs import enqueue_on_commit
 from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
@@ -32,10 +32,11 @@ from ..models import (
     CertificateStatus,
     ComplianceCertificate,
     CycleStatus,
+    Notice,
     ReviewCycle,
 )
 from ..permissions import can_decide_cases, can_review
-from .common import next_review_due
+from .common import next_review_due, tell_member
 
 S = CertificateStatus
 
@@ -161,6 +162,15 @@ def certificate_render(*, certificate_id: int) -> ComplianceCertificate:
             target=locked,
             payload={"sha256": document.sha256},
         )
+        tell_member(
+            certificate.member,
+            "certificate_issued",
+            reverse("compliance:certificates"),
+            about=locked,
+            number=locked.number,
+            valid_until=locked.valid_until,
+            verification_url=url,
+        )
     return locked
 
 
@@ -231,6 +241,22 @@ def certificates_revoke_record(
             target=certificate,
             payload={"reason": reason},
             request=request,
+        )
+    # One message per member, naming every certificate revoked at once; a pending one was
+    # never announced, so it is not mentioned either.
+    by_member: dict[int, list[ComplianceCertificate]] = {}
+    for certificate in certificates:
+        if certificate.pdf_id is None:
+            continue
+        by_member.setdefault(certificate.member_id, []).append(certificate)
+    for member_id, revoked in by_member.items():
+        tell_member(
+            Member.objects.get(pk=member_id),
+            "certificate_revoked",
+            reverse("compliance:certificates"),
+            about=revoked[0],
+            numbers=", ".join(certificate.number for certificate in revoked),
+            reason=reason,
         )
 
 
@@ -383,4 +409,46 @@ def auditor_grant_save(
             },
             request=request,
         )
+        if created:
+            _tell_auditor(grant, "auditor_granted")
     return grant
+
+
+def _tell_auditor(grant: AuditorGrant, template: str) -> None:
+    auditor = grant.auditor
+    scope = grant.member.legal_name if grant.member is not None else None
+    with translation.override(auditor.language or None):
+        # The scope is part of the sentence: "all members" in the auditor's language.
+        scope_text = scope or _("all members")
+    email_user(
+        auditor,
+        template=template,
+        context={
+            "scope": scope_text,
+            "expires_on": grant.expires_on,
+            "url": absolute_url(reverse("auditor:members")),
+        },
+        about=grant,
+        member_id=grant.member_id,
+    )
+
+
+def auditor_grants_expired_notify(*, within_days: int = 7) -> int:
+    """Tell each auditor once that a grant has ended (grants that ended in the last
+    `within_days` days: older ones ended before anyone listened). Idempotent through
+    `Notice`, recorded with the outbox row in one transaction."""
+    today = timezone.localdate()
+    grants = AuditorGrant.objects.filter(
+        expires_on__lt=today, expires_on__gte=today - timedelta(days=within_days)
+    ).select_related("auditor", "member")
+    told = 0
+    for grant in grants.order_by("pk")[:500]:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    Notice.objects.create(key=f"auditor-grant-expired:{grant.pk}")
+            except IntegrityError:
+                continue
+            _tell_auditor(grant, "auditor_grant_expired")
+            told += 1
+    return told

@@ -4,10 +4,12 @@
 from collections.abc import Callable
 
 from alliance_portal.documents import orphan_files_sweep
+from alliance_portal.notifications import notification_digests_send
 from licensing.services import licences_expire_due, licences_render_missing_pdfs
 
 from .cases import cases_start_delivered_windows
 from .certificates import (
+    auditor_grants_expired_notify,
     certificate_batches_resume,
     certificates_expire_due,
     certificates_render_pending,
@@ -26,4 +28,6 @@ JOBS: dict[str, Callable[[], object]] = {
     "render_missing_licence_pdfs": licences_render_missing_pdfs,
     "sweep_orphan_files": orphan_files_sweep,
     "start_response_windows": cases_start_delivered_windows,
+    "notify_expired_auditor_grants": auditor_grants_expired_notify,
+    "send_notification_digests": notification_digests_send,
 }

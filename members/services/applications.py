@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
-from alliance_portal.emails import absolute_url, email_people, email_queue
+from alliance_portal.emails import absolute_url, email_people, email_user
 from alliance_portal.locks import lock
 from alliance_portal.states import IllegalTransition, move
 from members.models import (
@@ -98,11 +98,9 @@ def _application_url(application: Application) -> str:
 
 
 def _notify_applicant(application: Application, template: str, **context: Any) -> None:
-    applicant = application.applicant
-    email_queue(
-        to=applicant.email,
+    email_user(
+        application.applicant,
         template=template,
-        language=applicant.language,
         context={
             "company": application.legal_name,
             "url": _application_url(application),
@@ -259,6 +257,7 @@ def application_submit(
         locked.save(update_fields=["status", "submitted_at"])
         audit_record(actor=actor, action="application.submitted", target=locked, request=request)
         _notify_staff(locked, "application_submitted")
+        _notify_applicant(locked, "application_received")
     return locked
 
 

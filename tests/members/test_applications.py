@@ -101,7 +101,9 @@ class TestSubmission:
         application = complete_application()
         with django_capture_on_commit_callbacks(execute=True):
             services.application_submit(actor=application.applicant, application=application)
-        by_recipient = {m.to[0]: m for m in mail.outbox}
+        applicant = application.applicant.email
+        assert [m.to for m in mail.outbox].count([applicant]) == 1  # the applicant's receipt
+        by_recipient = {m.to[0]: m for m in mail.outbox if m.to[0] != applicant}
         assert set(by_recipient) == {staff_user.email, russian_staff.email}
         assert "New application: Arctic Rough Ltd" in by_recipient[staff_user.email].subject
         assert "Новая заявка" in by_recipient[russian_staff.email].subject

@@ -14,11 +14,13 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.test.utils import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from alliance_portal.emails import absolute_url, email_queue
-from alliance_portal.models import OutboxMessage
+from alliance_portal.models import Notification, OutboxMessage
+from alliance_portal.notifications import DAILY
 from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
 from compliance import services as compliance
@@ -175,6 +177,7 @@ class Command(BaseCommand):
         # The demo's own e-mails (submissions, approvals) would only flood the console.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             self._seed_members(users)
+        self._seed_notifications(users)
         for email in users:
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         self.stdout.write(
@@ -274,6 +277,29 @@ class Command(BaseCommand):
                 "within two weeks. We ask for a warning rather than a suspension.",
             )
             _bounced_copy(case)
+
+    @staticmethod
+    def _seed_notifications(users: dict[str, User]) -> None:
+        """Every demo login has something in its notification list (the demo's own messages
+        put them there; a database seeded before the list existed gets one entry each), and
+        officer@ reads the non-legal ones in a daily digest."""
+        users["officer@example.com"].email_delivery = DAILY
+        users["officer@example.com"].save(update_fields=["email_delivery"])
+        home = {
+            "auditor@example.com": reverse("auditor:members"),
+            "member@example.com": reverse("compliance:certificates"),
+        }
+        for email, user in users.items():
+            if Notification.objects.filter(user=user).exists():
+                continue
+            with translation.override(user.language):
+                subject = gettext("Welcome to the ALROSA ALLIANCE portal")
+            Notification.objects.create(
+                user=user,
+                template="demo_welcome",
+                subject=subject,
+                link=absolute_url(home.get(email, reverse("dashboard"))),
+            )
 
     @staticmethod
     def _sign_licence(staff: User, signatory: User, member: Member) -> None:
