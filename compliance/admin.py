@@ -1,7 +1,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -23,6 +23,7 @@ from licensing.admin import licence_label
 from members.models import Member, User
 
 from . import services
+from .admin_review import finding_prefill, finding_return_url, review_url, review_urls
 from .models import (
     CASE_TRANSITIONS,
     CYCLE_TRANSITIONS,
@@ -200,7 +201,7 @@ class NewCycleForm(forms.ModelForm[ReviewCycle]):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ReviewCycle]):  # type: ignore[misc]
+class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ReviewCycle]):
     add_form = NewCycleForm
     transitions = CYCLE_TRANSITIONS
     workflow_actions = {
@@ -209,7 +210,8 @@ class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Review
         "request_changes": (_("Request changes"), NoteForm),
         "reject": (_("Reject"), RejectForm),
     }
-    list_display = ["member_name", "kind", "status", "due_on", "round", "outcome"]
+    list_display = ["member_name", "kind", "status", "due_on", "round", "outcome", "review_link"]
+    change_form_template = "compliance/admin/reviewcycle_change_form.html"  # type: ignore[misc]
     list_filter = ["status", "kind", "outcome", "due_on"]
     search_fields = ["member__legal_name"]
     list_select_related = ["member"]
@@ -269,6 +271,7 @@ class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Review
 
     def get_urls(self) -> list[Any]:
         return [
+            *review_urls(self),
             path(
                 "<int:pk>/evidence/<uuid:document_id>/",
                 self.admin_site.admin_view(self.evidence_view),
@@ -276,6 +279,10 @@ class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Review
             ),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("review"))
+    def review_link(self, cycle: ReviewCycle) -> str:
+        return format_html('<a href="{}">{}</a>', review_url(cycle.pk), _("Review screen"))
 
     def evidence_view(self, request: HttpRequest, pk: int, document_id: str) -> Any:
         evidence = (
@@ -400,6 +407,27 @@ class FindingAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return finding_prefill(request)[0]  # member, cycle and criterion: "Raise a finding"
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
+        problems = finding_prefill(request)[1] if request.method == "GET" else []
+        for problem in problems:
+            messages.error(request, problem)
+        response = super().add_view(request, form_url, extra_context)
+        if problems:
+            response.status_code = 400
+        return response
+
+    def response_add(
+        self, request: HttpRequest, obj: Finding, post_url_continue: Any = None
+    ) -> Any:
+        back = finding_return_url(request, obj)
+        if back is not None and "_addanother" not in request.POST:
+            messages.success(request, _("Finding raised: %(finding)s") % {"finding": obj})
+            return redirect(back)
+        return super().response_add(request, obj, post_url_continue)
 
     def save_model(self, request: HttpRequest, obj: Finding, form: Any, change: bool) -> None:
         if not change:

@@ -179,6 +179,37 @@ class Answer(models.Model):
         return f"{self.criterion.code}: {self.get_answer_display() or '—'}"
 
 
+class ReviewNote(models.Model):
+    """One reviewer's note on one answer, as written: a new note adds a row, so the notes of
+    every round stay readable. ``Answer.reviewer_note`` keeps the latest, which the member
+    reads."""
+
+    answer = models.ForeignKey(
+        Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="notes"
+    )
+    round = models.PositiveSmallIntegerField(_("round"))
+    # Empty for the notes written before they were kept one by one.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    # Empty when the reviewer withdrew the note.
+    text = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reviewer's note")
+        verbose_name_plural = _("reviewer's notes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.answer} · round {self.round}"
+
+
 def answer_gaps(answer: Answer) -> list[str]:
     """What an answer still lacks before the cycle can be submitted, in words: it must be
     answered, explained unless *compliant*, and evidenced unless *not applicable*."""

@@ -1,8 +1,9 @@
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from licensing.models import LicenceAgreement
+from licensing.models import GuidelinesSection, LicenceAgreement
 from members.models import Member, User
 
 from .models import (
@@ -17,6 +18,8 @@ from .models import (
     Finding,
     ForfeitureCase,
     ReviewCycle,
+    ReviewNote,
+    Submission,
     answer_gaps,
 )
 
@@ -204,3 +207,89 @@ def certificates_visible_to(user: User) -> QuerySet[ComplianceCertificate]:
 
 def certificate_pdf_for_user(user: User, pk: int) -> ComplianceCertificate:
     return certificates_visible_to(user).get(pk=pk, pdf__isnull=False)
+
+
+# --- The staff review screen ----------------------------------------------------------
+
+
+@dataclass
+class ReviewRow:
+    """One criterion on the review screen: the answer (with its evidence and notes
+    prefetched), the previous round's answer when it differs, and the findings raised on it."""
+
+    answer: Answer
+    previous: dict[str, Any] | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def previous_answer_label(self) -> str:
+        value = (self.previous or {}).get("answer", "")
+        return str(AnswerChoice(value).label) if value in AnswerChoice.values else ""
+
+
+@dataclass
+class ReviewScreen:
+    cycle: ReviewCycle
+    previous: Submission | None
+    sections: list[tuple[GuidelinesSection, list[ReviewRow]]]
+
+
+def previous_submission(cycle: ReviewCycle) -> Submission | None:
+    """What the current answers are compared with: the cycle's previous round, or for a first
+    round the last round of the member's last accepted review."""
+    if cycle.round > 1:
+        return (
+            Submission.objects.filter(cycle=cycle, round__lt=cycle.round)
+            .select_related("cycle")
+            .order_by("-round")
+            .first()
+        )
+    return (
+        Submission.objects.filter(cycle__member_id=cycle.member_id, cycle__status="accepted")
+        .exclude(cycle=cycle)
+        .select_related("cycle")
+        .order_by("-cycle__decided_at", "-round")
+        .first()
+    )
+
+
+def _changed(answer: Answer, before: dict[str, Any]) -> bool:
+    evidence_now = sorted(e.document.sha256 for e in answer.evidence.all())
+    evidence_before = sorted(e.get("sha256", "") for e in before.get("evidence", []))
+    return (
+        before.get("answer", "") != answer.answer
+        or before.get("explanation", "") != answer.explanation
+        or evidence_before != evidence_now
+    )
+
+
+def cycle_for_review(pk: int) -> ReviewScreen:
+    """Everything the staff review screen shows of a cycle, in a number of queries that does
+    not grow with its criteria, their evidence and notes, or the number of members."""
+    cycle = ReviewCycle.objects.select_related("member", "licence__guidelines").get(pk=pk)
+    answers = (
+        Answer.objects.filter(cycle=cycle)
+        .select_related("criterion__section")
+        .prefetch_related(
+            Prefetch("evidence", queryset=AnswerEvidence.objects.select_related("document")),
+            Prefetch("notes", queryset=ReviewNote.objects.select_related("author")),
+        )
+        .order_by("criterion__section__number", "criterion__position", "criterion__code")
+    )
+    findings: dict[int, list[Finding]] = {}
+    for finding in Finding.objects.filter(cycle=cycle, criterion__isnull=False).order_by("pk"):
+        findings.setdefault(finding.criterion_id or 0, []).append(finding)
+    previous = previous_submission(cycle)
+    before = {entry["criterion"]: entry for entry in (previous.answers if previous else [])}
+    sections: list[tuple[GuidelinesSection, list[ReviewRow]]] = []
+    for answer in answers:
+        entry = before.get(answer.criterion.code)
+        row = ReviewRow(
+            answer=answer,
+            previous=entry if entry is not None and _changed(answer, entry) else None,
+            findings=findings.get(answer.criterion_id, []),
+        )
+        if not sections or sections[-1][0].pk != answer.criterion.section_id:
+            sections.append((answer.criterion.section, []))
+        sections[-1][1].append(row)
+    return ReviewScreen(cycle=cycle, previous=previous, sections=sections)

@@ -6,7 +6,9 @@ user may see it with their own selectors, then call :func:`document_response`.
 
 from .errors import StorageUnavailable, UploadRejected
 from .services import (
+    PREVIEWABLE_TYPES,
     discard_file_on_rollback,
+    document_preview_response,
     document_read,
     document_response,
     document_store,
@@ -15,9 +17,11 @@ from .services import (
 )
 
 __all__ = [
+    "PREVIEWABLE_TYPES",
     "StorageUnavailable",
     "UploadRejected",
     "discard_file_on_rollback",
+    "document_preview_response",
     "document_read",
     "document_response",
     "document_store",

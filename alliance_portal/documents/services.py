@@ -229,3 +229,26 @@ def document_response(request: HttpRequest, document: Document, *, actor: Any) -
     response["Cache-Control"] = "no-store, private"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+# What a browser shows by itself in a page: the preview's frame or image, nothing scriptable.
+PREVIEWABLE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+def document_preview_response(
+    request: HttpRequest, document: Document, *, actor: Any
+) -> FileResponse:
+    """Serve a PDF or an image to be shown inside one of the portal's own pages (an
+    ``<iframe>`` or ``<img>``) rather than saved. Checked and audited as a download; other
+    types are not previewed."""
+    if document.content_type not in PREVIEWABLE_TYPES:
+        raise Http404("no preview for this type")
+    response = document_response(request, document, actor=actor)
+    response["Content-Disposition"] = "inline" + attachment_disposition(
+        document.original_name
+    ).removeprefix("attachment")
+    # Framed by the portal's own pages only. No `sandbox` here: Chromium refuses to show a PDF
+    # in a sandboxed document, and its viewer runs no script of the file in the page's origin.
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response

@@ -33,6 +33,7 @@ from ..models import (
     CycleKind,
     Grade,
     ReviewCycle,
+    ReviewNote,
     Submission,
     answer_gaps,
 )
@@ -415,19 +416,29 @@ def cycle_request_changes(
 def answer_note(
     *, actor: User, answer: Answer, note: str, request: HttpRequest | None = None
 ) -> Answer:
-    """The reviewer's note on one criterion."""
+    """The reviewer's note on one criterion. The answer keeps the latest (the member reads
+    it); every note written is kept as a ReviewNote of the cycle's round, so a later round's
+    note does not erase an earlier one."""
     _require_reviewer(actor)
     with transaction.atomic():
         row = lock(Answer, answer.pk)
         if row.reviewer_note == note.strip():
             return row
+        cycle = ReviewCycle.objects.get(pk=row.cycle_id)
         row.reviewer_note = note.strip()
         row.save(update_fields=["reviewer_note"])
+        ReviewNote.objects.create(
+            answer=row, round=cycle.round, author=actor, text=row.reviewer_note
+        )
         audit_record(
             actor=actor,
             action="cycle.reviewer_note",
-            target=row.cycle,
-            payload={"criterion_id": row.criterion_id, "note": row.reviewer_note},
+            target=cycle,
+            payload={
+                "criterion_id": row.criterion_id,
+                "round": cycle.round,
+                "note": row.reviewer_note,
+            },
             request=request,
         )
     return row

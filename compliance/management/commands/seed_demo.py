@@ -5,6 +5,7 @@ services. Idempotent: running it twice leaves the same data.
 """
 
 from datetime import timedelta
+from io import BytesIO
 from typing import Any
 
 from django.conf import settings
@@ -118,6 +119,19 @@ def _sample_pdf(title: str, company: str) -> SimpleUploadedFile:
     )
     name = f"{title.lower().replace(' ', '-').replace('/', '-')}.pdf"
     return SimpleUploadedFile(name, render_pdf(html), content_type="application/pdf")
+
+
+def _sample_png() -> bytes:
+    """A small picture, so the review screen shows an image beside the PDFs."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 300), "#f4f1e8")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, 440, 260), outline="#1f5f8b", width=6)
+    draw.text((70, 130), "Safety first: helmets and boots beyond this point", fill="#1f5f8b")
+    buffer = BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _prepared_application(user: User, data: dict[str, Any]) -> Application:
@@ -277,6 +291,71 @@ class Command(BaseCommand):
                 "within two weeks. We ask for a warning rather than a suspension.",
             )
             _bounced_copy(case)
+        self._seed_review_round_two(users, second)
+
+    @staticmethod
+    def _seed_review_round_two(users: dict[str, User], second: Member) -> None:
+        """Northern Lights' attestation, sent back once and resubmitted: it waits on the staff
+        review screen with round 1's notes beside the two answers changed since."""
+        if second.review_cycles.exists():
+            return
+        staff, signatory = users["staff@example.com"], users["member2@example.com"]
+        cycle = compliance.cycle_open(actor=staff, member=second, kind=CycleKind.PERIODIC)
+        pdf = _sample_pdf("Evidence", second.legal_name).read()
+        answers = {a.criterion.code: a for a in cycle.answers.select_related("criterion")}
+        for code, answer in answers.items():
+            compliance.answer_save(
+                actor=signatory,
+                cycle=cycle,
+                criterion=answer.criterion,
+                answer=AnswerChoice.COMPLIANT,
+                explanation="",
+            )
+            upload = (
+                SimpleUploadedFile("warehouse-signage.png", _sample_png(), "image/png")
+                if code == "3.3"
+                else SimpleUploadedFile(f"evidence-{code}.pdf", pdf, "application/pdf")
+            )
+            compliance.evidence_add(
+                actor=signatory, cycle=cycle, criterion=answer.criterion, uploaded_file=upload
+            )
+        compliance.cycle_submit(
+            actor=signatory, cycle=cycle, typed_name="Nadia Member", declared=True
+        )
+        compliance.cycle_start_review(actor=staff, cycle=cycle)
+        notes = {
+            "2.2": "Send the anti-bribery training records, not only the policy.",
+            "3.3": "A photo of signage is not a health and safety policy; send the policy.",
+        }
+        for code, note in notes.items():
+            compliance.answer_note(actor=staff, answer=answers[code], note=note)
+        compliance.cycle_request_changes(
+            actor=staff, cycle=cycle, note="Two criteria need more evidence; see the notes."
+        )
+        changes = {
+            "2.2": (AnswerChoice.COMPLIANT, "Training records for 2025 are attached."),
+            "3.3": (
+                AnswerChoice.PARTIAL,
+                "The policy is being revised; the draft is attached, adoption is due next month.",
+            ),
+        }
+        for code, (choice, explanation) in changes.items():
+            compliance.answer_save(
+                actor=signatory,
+                cycle=cycle,
+                criterion=answers[code].criterion,
+                answer=choice,
+                explanation=explanation,
+            )
+            compliance.evidence_add(
+                actor=signatory,
+                cycle=cycle,
+                criterion=answers[code].criterion,
+                uploaded_file=SimpleUploadedFile(f"evidence-{code}-2026.pdf", pdf),
+            )
+        compliance.cycle_submit(
+            actor=signatory, cycle=cycle, typed_name="Nadia Member", declared=True
+        )
 
     @staticmethod
     def _seed_notifications(users: dict[str, User]) -> None:
