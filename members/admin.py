@@ -220,11 +220,25 @@ class RejectForm(forms.Form):
     )
 
 
+class ExtendReviewForm(forms.Form):
+    until = forms.DateField(
+        label=_("Decide by"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Once only, and no later than 90 days from the submission."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the extension (the applicant reads it)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=text_limits.TEXT,
+    )
+
+
 STAFF_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
     "start_review": (_("Start review"), None),
     "request_information": (_("Request information"), DecisionForm),
     "approve": (_("Approve"), ApproveForm),
     "reject": (_("Reject"), RejectForm),
+    "extend_review": (_("Extend the review"), ExtendReviewForm),
 }
 
 
@@ -255,7 +269,17 @@ class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin[Application]):  # ty
     fieldsets = (
         (
             _("Status"),
-            {"fields": ("status", "applicant", "member", "submitted_at", "review_target")},
+            {
+                "fields": (
+                    "status",
+                    "applicant",
+                    "member",
+                    "submitted_at",
+                    "review_target",
+                    "review_extended_until",
+                    "review_extension_reason",
+                )
+            },
         ),
         (
             _("Company"),
@@ -357,10 +381,23 @@ class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin[Application]):  # ty
             *super().get_urls(),
         ]
 
+    def action_available(self, obj: Application, action: str) -> bool:
+        if action == "extend_review":
+            return obj.review_days_left is not None and obj.review_extended_until is None
+        return True
+
     def perform(
         self, request: HttpRequest, obj: Application, action: str, data: dict[str, Any]
     ) -> None:
         actor: User = request.user  # type: ignore[assignment]
+        if action == "extend_review":
+            services.application_extend_review(
+                actor=actor,
+                application=obj,
+                until=data["until"],
+                reason=data["reason"],
+                request=request,
+            )
         if action == "start_review":
             services.application_start_review(actor=actor, application=obj, request=request)
         elif action == "request_information":

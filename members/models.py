@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -401,6 +401,33 @@ class Application(models.Model):
         max_length=text_limits.TEXT,
         validators=[MaxLengthValidator(text_limits.TEXT)],
     )
+    # Who took the application under review: its owner in the staff's "my work" queues.
+    review_started_by = models.ForeignKey(
+        User,
+        verbose_name=_("review started by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    # The 30-day target may be extended once, up to 90 days from submission, with a reason
+    # the applicant reads.
+    review_extended_until = models.DateField(_("review extended until"), null=True, blank=True)
+    review_extension_reason = models.TextField(
+        _("reason for the extension"),
+        blank=True,
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
+    review_extended_at = models.DateTimeField(_("review extended at"), null=True, blank=True)
+    review_extended_by = models.ForeignKey(
+        User,
+        verbose_name=_("review extended by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("application")
@@ -433,10 +460,29 @@ class Application(models.Model):
         return self.submitted_at + timedelta(days=settings.ALLIANCE_APPLICATION_REVIEW_DAYS)
 
     @property
-    def review_days_left(self) -> int | None:
-        if self.review_due_at is None or self.status not in OPEN_STATUSES:
+    def review_due_on(self) -> date | None:
+        """The day the review should be decided by: the extended target if staff extended it."""
+        if self.review_extended_until is not None:
+            return self.review_extended_until
+        if self.review_due_at is None:
             return None
-        return (self.review_due_at.date() - timezone.localdate()).days
+        return timezone.localdate(self.review_due_at)
+
+    @property
+    def review_max_on(self) -> date | None:
+        """The latest an extension may reach: 90 days from the first submission."""
+        if self.submitted_at is None:
+            return None
+        return timezone.localdate(self.submitted_at) + timedelta(
+            days=settings.ALLIANCE_APPLICATION_REVIEW_MAX_DAYS
+        )
+
+    @property
+    def review_days_left(self) -> int | None:
+        due = self.review_due_on
+        if due is None or self.status not in OPEN_STATUSES:
+            return None
+        return (due - timezone.localdate()).days
 
 
 class InformationRequest(models.Model):

@@ -313,6 +313,11 @@ ALLIANCE_SIGNING_KEY_PASSPHRASE = env("ALLIANCE_SIGNING_KEY_PASSPHRASE", default
 # Applications are reviewed within 30 days of submission, extendable to 90.
 ALLIANCE_APPLICATION_REVIEW_DAYS = 30
 ALLIANCE_APPLICATION_REVIEW_MAX_DAYS = 90
+# The staff home shows an application amber from this many days after its submission (red
+# once past its target).
+ALLIANCE_APPLICATION_REVIEW_WARN_DAYS = env.int("ALLIANCE_APPLICATION_REVIEW_WARN_DAYS", default=20)
+# How many weeks ahead the staff calendar page looks by default.
+ALLIANCE_CALENDAR_WEEKS = env.int("ALLIANCE_CALENDAR_WEEKS", default=8)
 ALLIANCE_INVITATION_DAYS = 7
 # A licence runs for up to three years from its signature.
 ALLIANCE_LICENCE_TERM_YEARS = env.int("ALLIANCE_LICENCE_TERM_YEARS", default=3)

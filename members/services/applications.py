@@ -1,6 +1,7 @@
 """The application's lifecycle: draft → submitted → under review ⇄ information requested →
 approved | rejected (or withdrawn). Transitions are declared in members.models."""
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliance_portal import text_limits
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.emails import absolute_url, email_people, email_user
@@ -18,6 +20,7 @@ from alliance_portal.locks import lock
 from alliance_portal.states import IllegalTransition, move
 from members.models import (
     APPLICATION_TRANSITIONS,
+    OPEN_STATUSES,
     Application,
     ApplicationDocument,
     DocumentRequirement,
@@ -269,7 +272,8 @@ def application_start_review(
         locked = _lock(application)
         locked.status = move(locked, APPLICATION_TRANSITIONS, "start_review")
         locked.review_started_at = timezone.now()
-        locked.save(update_fields=["status", "review_started_at"])
+        locked.review_started_by = actor
+        locked.save(update_fields=["status", "review_started_at", "review_started_by"])
         audit_record(
             actor=actor, action="application.review_started", target=locked, request=request
         )
@@ -470,4 +474,75 @@ def application_update_checklist(
                 payload=changed,
                 request=request,
             )
+    return locked
+
+
+def application_extend_review(
+    *,
+    actor: User,
+    application: Application,
+    until: date,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Application:
+    """Extend the 30-day review target once, to a day no later than 90 days from submission,
+    for a reason the applicant is told (by e-mail and on the application's page)."""
+    _require_reviewer(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the extension."), code="reason_required")
+    if len(reason) > text_limits.TEXT:
+        raise ValidationError(
+            _("The reason is too long: at most %(limit)d characters.")
+            % {"limit": text_limits.TEXT},
+            code="reason_too_long",
+        )
+    with transaction.atomic():
+        locked = _lock(application)
+        if locked.status not in OPEN_STATUSES:
+            raise IllegalTransition(
+                _("Only an application under review can have its review extended."),
+                code="not_open",
+            )
+        if locked.review_extended_until is not None:
+            raise ValidationError(
+                _("The review has already been extended once."), code="already_extended"
+            )
+        current, latest = locked.review_due_on, locked.review_max_on
+        if current is None or latest is None:  # never submitted: nothing to extend
+            raise IllegalTransition(_("The application was never submitted."), code="not_open")
+        if until <= current:
+            raise ValidationError(
+                _("The new target must be later than the current one (%(date)s).")
+                % {"date": current.isoformat()},
+                code="not_later",
+            )
+        if until > latest:
+            raise ValidationError(
+                _("The review may be extended to 90 days from submission at most (%(date)s).")
+                % {"date": latest.isoformat()},
+                code="too_late",
+            )
+        locked.review_extended_until = until
+        locked.review_extension_reason = reason
+        locked.review_extended_at = timezone.now()
+        locked.review_extended_by = actor
+        locked.save(
+            update_fields=[
+                "review_extended_until",
+                "review_extension_reason",
+                "review_extended_at",
+                "review_extended_by",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="application.review_extended",
+            target=locked,
+            payload={"until": until.isoformat(), "previous": current.isoformat(), "reason": reason},
+            request=request,
+        )
+        _notify_applicant(
+            locked, "application_review_extended", until=until.isoformat(), reason=reason
+        )
     return locked

@@ -61,7 +61,8 @@ def test_creates_the_demo_users_and_is_idempotent(client, django_capture_on_comm
     assert licence.status == LicenceStatus.ACTIVE and licence.signed_pdf is not None
     statuses = sorted(demo.review_cycles.values_list("status", flat=True))
     assert statuses == ["accepted", "open"]
-    assert demo.review_cycles.get(status="accepted").findings.get().status == FindingStatus.OPEN
+    past = demo.review_cycles.get(status="accepted")
+    assert past.findings.get(criterion__code="2.4").status == FindingStatus.OPEN
     case = ForfeitureCase.objects.get()
     assert case.licence.member.legal_name == "Northern Lights Trading FZE"
     assert case.status == CaseStatus.RESPONSE_RECEIVED

@@ -26,15 +26,21 @@ from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
 from compliance import services as compliance
 from compliance.models import (
+    OPEN_CYCLE_STATUSES,
     AnswerChoice,
     AuditorGrant,
     ComplianceCertificate,
     CycleKind,
+    CycleStatus,
+    Finding,
+    FindingStatus,
     ForfeitureCase,
     Grade,
     Grounds,
+    ReviewCycle,
     Severity,
 )
+from compliance.services.certificates import certificate_pending_create, certificate_pending_record
 from licensing import services as licensing
 from licensing.agreement import agreement_text, sha256_text
 from licensing.signing import consents
@@ -426,3 +432,102 @@ class Command(BaseCommand):
         if not Application.objects.filter(applicant=applicant).exists():
             application = _prepared_application(applicant, DEMO_APPLICANT)
             members.application_start_review(actor=staff, application=application)
+        self._seed_workbench_queues(users)
+
+    def _seed_workbench_queues(self, users: dict[str, User]) -> None:
+        """Give every queue of the staff home at least one item, filling only the empty ones
+        (so it is idempotent and leaves what other demo steps made)."""
+        staff, today = users["staff@example.com"], timezone.localdate()
+        demo = Member.objects.get(legal_name=DEMO_MEMBER["legal_name"])
+        second = Member.objects.get(legal_name=SECOND_MEMBER["legal_name"])
+        # The applicant's application has waited 24 days: amber on the home.
+        pending = Application.objects.filter(
+            applicant=users["applicant@example.com"], status="under_review"
+        ).first()
+        if pending is not None and pending.submitted_at and pending.review_extended_until is None:
+            aged = timezone.now() - timedelta(days=24)
+            if pending.submitted_at > aged:
+                Application.objects.filter(pk=pending.pk).update(
+                    submitted_at=aged, review_started_at=aged + timedelta(days=2)
+                )
+        # Northern Lights sent the attestation its case was about: a submission to review.
+        if not ReviewCycle.objects.filter(status=CycleStatus.SUBMITTED).exists() and (
+            not second.review_cycles.filter(status__in=OPEN_CYCLE_STATUSES).exists()
+        ):
+            cycle = compliance.cycle_open(actor=staff, member=second, kind=CycleKind.PERIODIC)
+            for answer in cycle.answers.select_related("criterion"):
+                compliance.answer_save(
+                    actor=users["member2@example.com"],
+                    cycle=cycle,
+                    criterion=answer.criterion,
+                    answer=AnswerChoice.NOT_APPLICABLE,
+                    explanation="Covered by our group policy; see the attached group report.",
+                )
+            compliance.cycle_submit(
+                actor=users["member2@example.com"],
+                cycle=cycle,
+                typed_name="Nadia Member",
+                declared=True,
+            )
+        # This year's review of Demo Diamonds is late.
+        if not ReviewCycle.objects.filter(
+            status__in=[CycleStatus.OPEN, CycleStatus.CHANGES_REQUESTED], due_on__lt=today
+        ).exists():
+            ReviewCycle.objects.filter(
+                member=demo, status__in=[CycleStatus.OPEN, CycleStatus.CHANGES_REQUESTED]
+            ).update(due_on=today - timedelta(days=5))
+        past = demo.review_cycles.filter(status=CycleStatus.ACCEPTED).first()
+        if past is not None:
+            self._seed_demo_findings(users, past)
+            if past.certificates.count() < 2:
+                # A re-issue whose rendering failed: pending, its task given up in the outbox.
+                certificate = certificate_pending_create(cycle=past)
+                if certificate is not None:
+                    certificate_pending_record(certificate=certificate, actor=staff)
+                    OutboxMessage.objects.filter(
+                        kind=OutboxMessage.Kind.TASK,
+                        status=OutboxMessage.Status.PENDING,
+                        task_args=[certificate.pk],
+                    ).update(
+                        status=OutboxMessage.Status.FAILED,
+                        attempts=1,
+                        failed_at=timezone.now(),
+                        last_error="the PDF renderer stopped (demo)",
+                    )
+
+    @staticmethod
+    def _seed_demo_findings(users: dict[str, User], past: ReviewCycle) -> None:
+        """A corrective action awaiting verification and a finding past its due date."""
+        staff, officer = users["staff@example.com"], users["officer@example.com"]
+        answers = {a.criterion.code: a.criterion for a in past.answers.select_related("criterion")}
+        if not Finding.objects.filter(status=FindingStatus.ACTION_SUBMITTED).exists():
+            finding = compliance.finding_raise(
+                actor=staff,
+                cycle=past,
+                criterion=answers.get("3.3"),
+                severity=Severity.OBSERVATION,
+                description="The health and safety training records stop in March.",
+                corrective_action="Send the training records for April to June.",
+                due_on=timezone.localdate() + timedelta(days=30),
+            )
+            compliance.finding_submit_action(
+                actor=officer,
+                finding=finding,
+                action_taken="The records for April to June are attached to this answer.",
+            )
+        if not Finding.objects.filter(
+            status=FindingStatus.OPEN, due_on__lt=timezone.localdate()
+        ).exists():
+            finding = compliance.finding_raise(
+                actor=staff,
+                cycle=past,
+                criterion=answers.get("4.1"),
+                severity=Severity.MINOR,
+                description="No environmental risk assessment for the cutting works.",
+                corrective_action="Carry out and send the environmental risk assessment.",
+                due_on=timezone.localdate() + timedelta(days=1),
+            )
+            Finding.objects.filter(pk=finding.pk).update(
+                due_on=timezone.localdate() - timedelta(days=7),
+                raised_at=timezone.now() - timedelta(days=60),
+            )

@@ -1,0 +1,140 @@
+"""Staff pages of the workbench: the home's queues (shown on the admin index), the charts,
+the calendar of due dates and its personal ICS feed."""
+
+from datetime import timedelta
+from typing import Any
+
+import icalendar
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from alliance_portal.emails import absolute_url
+from members.models import User
+
+from . import selectors, selectors_calendar, selectors_charts, services
+from .models import CalendarToken
+from .permissions import can_use_workbench
+
+MAX_WEEKS = 52
+
+
+def _staff(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not can_use_workbench(user):
+        raise PermissionDenied
+    return user
+
+
+def home_context(request: HttpRequest) -> dict[str, Any]:
+    """What the admin index shows above the list of apps: the queues of work."""
+    user = _staff(request)
+    mine = request.GET.get("view") == "mine"
+    return {
+        "queues": selectors.home_queues(user, mine=mine),
+        "mine": mine,
+        "review_days": settings.ALLIANCE_APPLICATION_REVIEW_DAYS,
+        "warn_days": settings.ALLIANCE_APPLICATION_REVIEW_WARN_DAYS,
+    }
+
+
+def _page(request: HttpRequest, template: str, title: str, **context: Any) -> TemplateResponse:
+    return TemplateResponse(
+        request, template, {**admin.site.each_context(request), "title": title, **context}
+    )
+
+
+@require_GET
+def charts(request: HttpRequest) -> TemplateResponse:
+    _staff(request)
+    return _page(
+        request,
+        "workbench/charts.html",
+        _("Charts and figures"),
+        figures=selectors_charts.chart_figures(),
+    )
+
+
+def _weeks(request: HttpRequest) -> int:
+    try:
+        weeks = int(request.GET.get("weeks", settings.ALLIANCE_CALENDAR_WEEKS))
+    except ValueError:
+        weeks = settings.ALLIANCE_CALENDAR_WEEKS
+    return max(1, min(weeks, MAX_WEEKS))
+
+
+def calendar(request: HttpRequest, *, feed_url: str = "") -> TemplateResponse:
+    user = _staff(request)
+    today = timezone.localdate()
+    weeks = _weeks(request)
+    return _page(
+        request,
+        "workbench/calendar.html",
+        _("Calendar of due dates"),
+        dates=selectors_calendar.due_dates(user, today, today + timedelta(weeks=weeks)),
+        weeks=weeks,
+        today=today,
+        live_token=CalendarToken.objects.filter(user=user, revoked_at__isnull=True).first(),
+        feed_url=feed_url,
+    )
+
+
+@require_POST
+def calendar_token_create(request: HttpRequest) -> TemplateResponse:
+    user = _staff(request)
+    _token, raw = services.calendar_token_create(actor=user, request=request)
+    # Shown once, on this page: the token is not kept, only its hash.
+    url = absolute_url(reverse("workbench:calendar_feed", args=[raw]))
+    response = calendar(request, feed_url=url)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def calendar_token_revoke(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    if services.calendar_token_revoke(actor=user, request=request):
+        messages.success(request, _("Your calendar feed was revoked: its address no longer works."))
+    return redirect("workbench:calendar")
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal ICS feed. No session: the unguessable token is the credential, so an
+    unknown or revoked token, or one of someone no longer staff, is simply not found."""
+    found = (
+        CalendarToken.objects.select_related("user")
+        .filter(token_hash=services.calendar_token_hash(token), revoked_at__isnull=True)
+        .first()
+    )
+    if found is None or not can_use_workbench(found.user):
+        raise Http404
+    user = found.user
+    start, end = selectors_calendar.feed_range(timezone.localdate())
+    with translation.override(user.language):
+        feed = icalendar.Calendar()
+        feed.add("prodid", "-//ALROSA ALLIANCE//Staff calendar//EN")
+        feed.add("version", "2.0")
+        feed.add("x-wr-calname", _("ALROSA ALLIANCE due dates"))
+        stamp = timezone.now()
+        for due in selectors_calendar.due_dates(user, start, end):
+            event = icalendar.Event()
+            event.add("uid", due.uid)
+            event.add("dtstamp", stamp)
+            event.add("dtstart", due.day)
+            event.add("dtend", due.day + timedelta(days=1))
+            event.add("summary", due.title)
+            event.add("categories", [due.kind_label])
+            event.add("url", absolute_url(due.url))
+            feed.add_component(event)
+    response = HttpResponse(feed.to_ical(), content_type="text/calendar; charset=utf-8")
+    response.headers["Cache-Control"] = "private, max-age=900"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
