@@ -37,7 +37,22 @@ class DeclarationForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "name"}),
     )
+    title = forms.CharField(
+        label=_("Your title"),
+        max_length=200,
+        required=False,
+        help_text=_("As it should read in the declaration, e.g. “Chief Executive Officer”."),
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "autocomplete": "organization-title"}
+        ),
+    )
     declared = forms.BooleanField(label=_("I make this declaration."), required=False)
+
+
+class EvidenceAttachForm(forms.Form):
+    """A document of the member's evidence library, attached to one more criterion."""
+
+    document = forms.UUIDField(label=_("Document from the evidence library"))
 
 
 class TextResponseForm(forms.Form):

@@ -224,10 +224,13 @@ def answer_gaps(answer: Answer) -> list[str]:
 
 
 class AnswerEvidence(models.Model):
+    """A document evidencing one answer. A member uploads a document once and may attach it
+    to several criteria (its evidence library is every document its answers use)."""
+
     answer = models.ForeignKey(
         Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="evidence"
     )
-    document = models.OneToOneField(
+    document = models.ForeignKey(
         "alliance_portal.Document",
         verbose_name=_("document"),
         on_delete=models.PROTECT,
@@ -239,6 +242,9 @@ class AnswerEvidence(models.Model):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         ordering = ["added_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "document"], name="evidence_once_per_answer")
+        ]
 
     def __str__(self) -> str:
         return str(self.document)

@@ -3,6 +3,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from alliance_portal.models import Document
 from licensing.models import GuidelinesSection, LicenceAgreement
 from members.models import Member, User
 
@@ -15,6 +16,7 @@ from .models import (
     CaseStatus,
     CertificateStatus,
     ComplianceCertificate,
+    CycleStatus,
     Finding,
     ForfeitureCase,
     ReviewCycle,
@@ -56,10 +58,55 @@ def answer_for_user(user: User, cycle_pk: int, criterion_pk: int) -> Answer:
     )
 
 
-def evidence_for_user(user: User, cycle_pk: int, document_pk: str) -> AnswerEvidence:
-    return AnswerEvidence.objects.select_related("document", "answer__cycle").get(
+def evidence_for_user(
+    user: User, cycle_pk: int, document_pk: str, criterion_pk: int | None = None
+) -> AnswerEvidence:
+    """One link of a document to an answer of the cycle: the one of ``criterion_pk`` when
+    given (a library document may evidence several criteria)."""
+    links = AnswerEvidence.objects.select_related("document", "answer__cycle").filter(
         answer__cycle__in=cycles_visible_to(user).filter(pk=cycle_pk), document_id=document_pk
     )
+    if criterion_pk is not None:
+        links = links.filter(answer__criterion_id=criterion_pk)
+    found = links.order_by("added_at", "pk").first()
+    if found is None:
+        raise AnswerEvidence.DoesNotExist
+    return found
+
+
+def evidence_library_of(member: Member) -> QuerySet[Document]:
+    """The member's evidence library: every clean document its attestations have used, to be
+    attached again without uploading it again."""
+    return (
+        Document.objects.filter(
+            pk__in=AnswerEvidence.objects.filter(answer__cycle__member=member).values("document_id")
+        )
+        .exclude(scan_status=Document.ScanStatus.INFECTED)
+        .order_by("original_name", "uploaded_at")
+    )
+
+
+def library_document(member: Member, pk: Any) -> Document:
+    """One document of the member's library (another company's is not found)."""
+    return evidence_library_of(member).get(pk=pk)
+
+
+@dataclass
+class LibraryEntry:
+    document: Document
+    used_for: list[str]  # the criteria of this cycle it evidences
+
+
+def evidence_library_for_cycle(cycle: ReviewCycle) -> list[LibraryEntry]:
+    """The library with where each document is used in this cycle (prefetched answers)."""
+    used: dict[Any, list[str]] = {}
+    for answer in cycle.answers.all():
+        for link in answer.evidence.all():
+            used.setdefault(link.document_id, []).append(answer.criterion.code)
+    return [
+        LibraryEntry(document=document, used_for=used.get(document.pk, []))
+        for document in evidence_library_of(cycle.member)
+    ]
 
 
 def findings_visible_to(user: User) -> QuerySet[Finding]:
@@ -121,6 +168,7 @@ class Progress:
     evidenced: int = 0
     complete: int = 0
     missing: list[tuple[str, str]] = field(default_factory=list)
+    next_unanswered: str | None = None  # the code of the first criterion not answered
 
     @property
     def percent(self) -> int:
@@ -137,11 +185,52 @@ def cycle_progress(cycle: ReviewCycle) -> Progress:
         progress.evidenced += answer.answer == AnswerChoice.NOT_APPLICABLE or bool(
             answer.evidence.all()
         )
+        if not answer.answer and progress.next_unanswered is None:
+            progress.next_unanswered = answer.criterion.code
         if gaps:
             progress.missing.append((answer.criterion.code, ", ".join(gaps)))
         else:
             progress.complete += 1
     return progress
+
+
+@dataclass
+class AnswerRow:
+    answer: Answer
+    gaps: list[str]  # what it still lacks before the cycle can be submitted, in words
+
+
+@dataclass
+class SectionProgress:
+    """One section of the questionnaire with its answers, answered and complete."""
+
+    section: GuidelinesSection
+    rows: list[AnswerRow] = field(default_factory=list)
+    answered: int = 0
+    complete: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def done(self) -> bool:
+        return self.complete == self.total
+
+
+def cycle_sections(cycle: ReviewCycle) -> list[SectionProgress]:
+    """The cycle's answers by section, in order, with each section's progress (prefetched)."""
+    sections: dict[int, SectionProgress] = {}
+    for answer in cycle.answers.all():
+        criterion = answer.criterion
+        entry = sections.setdefault(
+            criterion.section_id, SectionProgress(section=criterion.section)
+        )
+        gaps = answer_gaps(answer)
+        entry.rows.append(AnswerRow(answer=answer, gaps=gaps))
+        entry.answered += bool(answer.answer)
+        entry.complete += not gaps
+    return sorted(sections.values(), key=lambda entry: entry.section.number)
 
 
 def certificate_by_code(code: str) -> ComplianceCertificate | None:
@@ -293,3 +382,80 @@ def cycle_for_review(pk: int) -> ReviewScreen:
             sections.append((answer.criterion.section, []))
         sections[-1][1].append(row)
     return ReviewScreen(cycle=cycle, previous=previous, sections=sections)
+
+
+# --- The auditor area: only members granted today, and never a cycle not yet submitted -----
+
+
+def granted_member_ids(user: User) -> QuerySet[Member, int]:
+    """The primary keys of the members an auditor may see today (a subquery)."""
+    from django.utils import timezone
+
+    grants = AuditorGrant.objects.filter(auditor=user, expires_on__gte=timezone.localdate())
+    if grants.filter(member__isnull=True).exists():
+        return Member.objects.values_list("pk", flat=True)
+    return Member.objects.filter(auditor_grants__in=grants).values_list("pk", flat=True)
+
+
+def member_for_auditor(user: User, pk: int) -> Member:
+    return Member.objects.get(pk=pk, pk__in=granted_member_ids(user))
+
+
+def cycles_for_auditor(user: User) -> QuerySet[ReviewCycle]:
+    """Attestations once submitted: an open cycle's answers are the member's draft."""
+    return (
+        ReviewCycle.objects.filter(member__in=granted_member_ids(user))
+        .exclude(status=CycleStatus.OPEN)
+        .select_related("member", "licence__guidelines")
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def cycle_for_auditor(user: User, pk: int) -> ReviewCycle:
+    """A cycle with its answers, evidence, findings and rounds, in a fixed number of queries."""
+    return (
+        cycles_for_auditor(user)
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.select_related("criterion__section").prefetch_related(
+                    Prefetch("evidence", queryset=AnswerEvidence.objects.select_related("document"))
+                ),
+            ),
+            Prefetch("findings", queryset=Finding.objects.select_related("criterion")),
+            "submissions",
+        )
+        .get(pk=pk)
+    )
+
+
+def evidence_for_auditor(user: User, cycle_pk: int, document_pk: str) -> AnswerEvidence:
+    found = (
+        AnswerEvidence.objects.select_related("document", "answer__cycle")
+        .filter(answer__cycle__in=cycles_for_auditor(user).filter(pk=cycle_pk))
+        .filter(document_id=document_pk)
+        .order_by("added_at", "pk")
+        .first()
+    )
+    if found is None:
+        raise AnswerEvidence.DoesNotExist
+    return found
+
+
+def findings_for_auditor(member: Member) -> QuerySet[Finding]:
+    return (
+        Finding.objects.filter(cycle__member=member)
+        .exclude(cycle__status=CycleStatus.OPEN)
+        .select_related("criterion", "cycle")
+        .order_by("-raised_at", "-pk")
+    )
+
+
+def cases_for_auditor(member: Member) -> QuerySet[ForfeitureCase]:
+    """Cases the member has been told of, with their decisions."""
+    return (
+        ForfeitureCase.objects.filter(licence__member=member)
+        .exclude(status=CaseStatus.OPENED)
+        .select_related("licence")
+        .order_by("-opened_at", "-pk")
+    )

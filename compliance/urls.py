@@ -17,6 +17,11 @@ urlpatterns = [
         name="evidence_upload",
     ),
     path(
+        "cycles/<int:pk>/criteria/<int:criterion_pk>/evidence/attach/",
+        views.evidence_attach,
+        name="evidence_attach",
+    ),
+    path(
         "cycles/<int:pk>/evidence/<uuid:document_id>/",
         views.evidence_download,
         name="evidence_download",

@@ -27,8 +27,15 @@ from members import selectors as members_selectors
 from members.models import User
 
 from . import selectors, services
-from .forms import AnswerForm, DeclarationForm, EvidenceForm, FindingActionForm, TextResponseForm
-from .models import Answer, ReviewCycle
+from .forms import (
+    AnswerForm,
+    DeclarationForm,
+    EvidenceAttachForm,
+    EvidenceForm,
+    FindingActionForm,
+    TextResponseForm,
+)
+from .models import ReviewCycle
 from .permissions import can_prepare_attestation, can_submit_attestation
 
 
@@ -65,23 +72,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- Attestation ----------------------------------------------------------------------------
 
 
-def _sections(cycle: ReviewCycle) -> list[tuple[Any, list[Answer]]]:
-    grouped: dict[int, tuple[Any, list[Answer]]] = {}
-    for answer in cycle.answers.all():
-        section = answer.criterion.section
-        grouped.setdefault(section.pk, (section, []))[1].append(answer)
-    return sorted(grouped.values(), key=lambda pair: pair[0].number)
-
-
 def _cycle_context(request: HttpRequest, cycle: ReviewCycle) -> dict[str, Any]:
     user = _me(request)
     editable = cycle.is_answerable and can_prepare_attestation(user, cycle.member)
     return {
         "cycle": cycle,
-        "sections": _sections(cycle),
+        "sections": selectors.cycle_sections(cycle),
         "progress": selectors.cycle_progress(cycle),
         "editable": editable,
+        "library": selectors.evidence_library_for_cycle(cycle) if editable else [],
         "can_submit": cycle.is_answerable and can_submit_attestation(user, cycle.member),
+        "criterion_base": "",  # the gaps link to criteria on this page
         "answer_choices": AnswerForm.base_fields["answer"].choices,  # type: ignore[attr-defined]
     }
 
@@ -188,6 +189,53 @@ def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRes
 
 
 @login_required
+def evidence_attach(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    """Attach a document of the member's evidence library to this criterion: no re-upload."""
+    answer = _or_404(selectors.answer_for_user, _me(request), pk, criterion_pk)
+    if refused := refuse_method(request, "POST"):
+        return refused
+    form = EvidenceAttachForm(request.POST)
+    error = ""
+    if form.is_valid():
+        # Only the member's own library: another company's document is not found at all.
+        document = _or_404(
+            selectors.library_document, answer.cycle.member, form.cleaned_data["document"]
+        )
+        try:
+            services.evidence_attach(
+                actor=_me(request),
+                cycle=answer.cycle,
+                criterion=answer.criterion,
+                document=document,
+                request=request,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        return redirect(
+            reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}"
+        )
+    return _row_response(
+        request,
+        pk,
+        criterion_pk,
+        "evidence_changed",
+        status=400 if error else 200,
+        upload_error=error,
+    )
+
+
+def _criterion_param(request: HttpRequest) -> int | None:
+    """Which criterion a shared document is removed from (``?criterion=`` or the form)."""
+    value = request.POST.get("criterion") or request.GET.get("criterion") or ""
+    return int(value) if value.isdigit() else None
+
+
+@login_required
 def evidence_download(request: HttpRequest, pk: int, document_id: str) -> HttpResponseBase:
     evidence = _or_404(selectors.evidence_for_user, _me(request), pk, document_id)
     if refused := refuse_method(request, "GET"):
@@ -197,7 +245,9 @@ def evidence_download(request: HttpRequest, pk: int, document_id: str) -> HttpRe
 
 @login_required
 def evidence_remove(request: HttpRequest, pk: int, document_id: str) -> HttpResponse:
-    evidence = _or_404(selectors.evidence_for_user, _me(request), pk, document_id)
+    evidence = _or_404(
+        selectors.evidence_for_user, _me(request), pk, document_id, _criterion_param(request)
+    )
     if refused := refuse_method(request, "POST"):
         return refused
     criterion_pk = evidence.answer.criterion_id
@@ -208,6 +258,15 @@ def evidence_remove(request: HttpRequest, pk: int, document_id: str) -> HttpResp
     if request.htmx:  # type: ignore[attr-defined]
         return _row_response(request, pk, criterion_pk, "evidence_changed")
     return redirect(reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}")
+
+
+def _declaration_preview(request: HttpRequest, cycle: ReviewCycle, form: DeclarationForm) -> str:
+    """The declaration as it will read: the name and title typed, else the user's own."""
+    user = _me(request)
+    typed = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    name = (typed.get("typed_name") or "").strip() or user.full_name or user.email
+    title = (typed.get("title") or "").strip() or services.signatory_title(user, cycle.member)
+    return services.declaration_text(cycle, name, title)
 
 
 @login_required
@@ -221,7 +280,13 @@ def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
         # The declaration binds the company: the signatory proves who they are again unless
         # they just did (allauth keeps this POST and replays it once they have).
         authenticated_at = require_recent_authentication(request)
-    form = DeclarationForm(request.POST or None)
+    form = DeclarationForm(
+        request.POST or None,
+        initial={
+            "typed_name": _me(request).full_name,
+            "title": services.signatory_title(_me(request), cycle.member),
+        },
+    )
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -229,6 +294,7 @@ def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=_me(request),
                 cycle=cycle,
                 typed_name=form.cleaned_data["typed_name"],
+                title=form.cleaned_data["title"],
                 declared=form.cleaned_data["declared"],
                 authenticated_at=authenticated_at,
                 request=request,
@@ -249,7 +315,9 @@ def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
         **_cycle_context(request, cycle),
         "form": form,
         "errors": errors,
-        "declaration": services.declaration_text(cycle, _("[your name]")),
+        "declaration": _declaration_preview(request, cycle, form),
+        # The review page links each gap back to its criterion on the questionnaire.
+        "criterion_base": reverse("compliance:cycle_detail", args=[cycle.pk]),
     }
     return render(request, "compliance/cycle_submit.html", context, status=400 if errors else 200)
 

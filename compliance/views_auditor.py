@@ -1,13 +1,17 @@
 """The auditor area: read-only, and only for the members an auditor is granted."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from alliance_portal.audit import audit_record
 from alliance_portal.documents import document_response
 from alliance_portal.http import refuse_method
 from alliance_portal.roles import is_auditor
@@ -16,6 +20,7 @@ from licensing.models import LicenceAgreement
 from members.models import Member, User
 
 from . import selectors
+from .evidence_pack import evidence_pack_write, pack_name
 from .models import ComplianceCertificate, ReviewCycle
 
 
@@ -25,6 +30,14 @@ def _auditor(request: HttpRequest) -> User:
     if not (user.is_authenticated and is_auditor(user)):
         raise Http404
     return user
+
+
+def _found(load: Callable[..., Any], *args: Any) -> Any:
+    """What a grant in force lets the auditor see, or a 404 (as for what does not exist)."""
+    try:
+        return load(*args)
+    except ObjectDoesNotExist:
+        raise Http404 from None
 
 
 @dataclass
@@ -104,3 +117,73 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     if refused := refuse_method(request, "GET"):
         return refused
     return document_response(request, certificate.pdf, actor=user)  # type: ignore[arg-type]
+
+
+CYCLES_PER_PAGE = 10
+
+
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A granted member: its review cycles (a page at a time), findings and case decisions."""
+    user = _auditor(request)
+    member = _found(selectors.member_for_auditor, user, pk)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    cycles = Paginator(selectors.cycles_for_auditor(user).filter(member=member), CYCLES_PER_PAGE)
+    return render(
+        request,
+        "compliance/auditor_member.html",
+        {
+            "member": member,
+            "cycles": cycles.get_page(request.GET.get("page")),
+            "findings": selectors.findings_for_auditor(member)[:50],
+            "cases": selectors.cases_for_auditor(member),
+        },
+    )
+
+
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A submitted attestation as the member gave it, with its findings: read-only."""
+    user = _auditor(request)
+    cycle = _found(selectors.cycle_for_auditor, user, pk)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    return render(
+        request,
+        "compliance/auditor_cycle.html",
+        {"cycle": cycle, "sections": selectors.cycle_sections(cycle)},
+    )
+
+
+def evidence_download(request: HttpRequest, pk: int, document_id: str) -> HttpResponseBase:
+    user = _auditor(request)
+    evidence = _found(selectors.evidence_for_auditor, user, pk, document_id)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    return document_response(request, evidence.document, actor=user)
+
+
+def evidence_pack(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Every evidence file of a cycle and an index PDF, as one ZIP. Audited."""
+    user = _auditor(request)
+    cycle = _found(selectors.cycle_for_auditor, user, pk)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    handle, files = evidence_pack_write(cycle)
+    if request.method == "GET":  # a HEAD request downloads nothing
+        with transaction.atomic():
+            audit_record(
+                actor=user,
+                action="cycle.evidence_pack_downloaded",
+                target=cycle,
+                payload={
+                    "member_id": cycle.member_id,
+                    "documents": [str(packed.document.pk) for packed in files],
+                },
+                request=request,
+            )
+    response = FileResponse(
+        handle, as_attachment=True, filename=pack_name(cycle), content_type="application/zip"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -209,3 +209,69 @@ def test_member_downloads_own_certificate_and_its_sha256_matches_the_verify_page
     expect(page.locator("#verdict")).to_be_visible()
     shown = set(re.findall(r"\b[0-9a-f]{64}\b", page.content()))
     assert shown == {downloaded}
+
+
+# --- The auditor area ------------------------------------------------------------------------
+
+
+def _totp_now(secret: str) -> str:
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return str(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_auditor_reads_a_granted_members_answers_and_downloads_evidence(page):
+    """An auditor signs in with their second factor, reads a granted member's answers,
+    downloads one evidence file (recorded) and finds nothing of a member not granted."""
+    import hashlib
+
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from alliance_portal.models import AuditEvent
+    from alliance_portal.roles import AUDITORS_GROUP, STAFF_GROUP
+    from tests.compliance.test_auditor_area import _grant, _submitted_cycle
+
+    staff = UserFactory(staff=True, groups=[STAFF_GROUP])
+    cycle, documents = _submitted_cycle(staff)
+    stranger, _ = _submitted_cycle(staff)
+    person = UserFactory(email="anna.auditor@example.org", groups=[AUDITORS_GROUP])
+    secret = generate_totp_secret()
+    TOTP.activate(person, secret)
+    _grant(staff, person, cycle.member)
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill("anna.auditor@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Code").fill(_totp_now(secret))
+    page.get_by_role("button", name="Sign In").click()
+
+    page.goto("/auditor/")
+    page.get_by_role("link", name=cycle.member.legal_name).click()
+    expect(page.get_by_role("heading", name=cycle.member.legal_name)).to_be_visible()
+    page.locator("#cycles").get_by_role("link").first.click()
+    first = cycle.answers.select_related("criterion").first()
+    row = page.locator(f'[data-criterion="{first.criterion.code}"]')
+    expect(row.locator(".answer-value")).to_have_text("Partially compliant")
+    expect(row.locator(".answer-explanation")).to_have_text(f"Explained {first.criterion.code}.")
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="site photo.png").click()
+    content = open(info.value.path(), "rb").read()  # noqa: SIM115 - read once, closed on exit
+    assert hashlib.sha256(content).hexdigest() == documents[1].sha256
+    event = AuditEvent.objects.get(action="document.downloaded", actor=person)
+    assert event.target_id == str(documents[1].pk)
+
+    recorded = AuditEvent.objects.count()
+    for url in (
+        f"/auditor/members/{stranger.member_id}/",
+        f"/auditor/cycles/{stranger.pk}/",
+        f"/auditor/cycles/{stranger.pk}/evidence-pack.zip",
+    ):
+        response = page.goto(url)
+        assert response is not None and response.status == 404, url
+    assert AuditEvent.objects.count() == recorded  # nothing was served, nothing recorded

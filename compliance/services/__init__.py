@@ -32,7 +32,9 @@ from .cycles import (
     cycle_submit,
     declaration_text,
     evidence_add,
+    evidence_attach,
     evidence_remove,
+    signatory_title,
 )
 from .findings import (
     finding_add_evidence,
@@ -69,6 +71,7 @@ __all__ = [
     "cycle_submit",
     "declaration_text",
     "evidence_add",
+    "evidence_attach",
     "evidence_remove",
     "finding_add_evidence",
     "finding_close",
@@ -77,4 +80,5 @@ __all__ = [
     "finding_reopen",
     "finding_submit_action",
     "next_review_due",
+    "signatory_title",
 ]

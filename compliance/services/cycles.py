@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from alliance_portal.audit import audit_record, client_ip
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.locks import for_update
+from alliance_portal.models import Document
 from alliance_portal.states import move
 from licensing.agreement import sha256_text
 from licensing.models import Criterion, LicenceStatus
-from members.models import Member, User
+from members.models import Member, Membership, User
 
 from ..models import (
     CYCLE_TRANSITIONS,
@@ -38,6 +39,7 @@ from ..models import (
     answer_gaps,
 )
 from ..permissions import can_prepare_attestation, can_review, can_submit_attestation
+from ..selectors import evidence_library_of
 from .certificates import certificate_pending_create, certificate_pending_record
 from .common import lock, required_text, tell_member, tell_staff
 
@@ -206,12 +208,55 @@ def evidence_remove(
         )
 
 
-def declaration_text(cycle: ReviewCycle, typed_name: str) -> str:
+def evidence_attach(
+    *,
+    actor: User,
+    cycle: ReviewCycle,
+    criterion: Criterion,
+    document: Document,
+    request: HttpRequest | None = None,
+) -> AnswerEvidence:
+    """Attach a document from the member's evidence library to another answer: uploaded
+    once, it may evidence several criteria. Only the member's own documents qualify."""
+    with transaction.atomic():
+        _answerable(actor, cycle)
+        row = Answer.objects.get(cycle=cycle, criterion=criterion)
+        if not evidence_library_of(cycle.member).filter(pk=document.pk).exists():
+            raise ValidationError(
+                _("Only a document from the company's evidence library can be attached."),
+                code="not_in_library",
+            )
+        if AnswerEvidence.objects.filter(answer=row, document=document).exists():
+            raise ValidationError(
+                _("This document is already attached to %(code)s.") % {"code": criterion.code},
+                code="attached",
+            )
+        evidence = AnswerEvidence.objects.create(answer=row, document=document)
+        audit_record(
+            actor=actor,
+            action="cycle.evidence_attached",
+            target=cycle,
+            payload={"criterion": criterion.code, "document": str(document.pk)},
+            request=request,
+        )
+    return evidence
+
+
+def declaration_text(cycle: ReviewCycle, name: str, title: str) -> str:
+    """The declaration as signed: it names the signatory and their title."""
     return _(
-        "I, %(name)s, a signatory of %(company)s, declare that the answers and evidence in this "
+        "I, %(name)s, %(title)s of %(company)s, declare that the answers and evidence in this "
         "attestation to the ALROSA ALLIANCE Guidelines are true and complete to the best of my "
         "knowledge, and that the company will tell ALROSA of any change that affects them."
-    ) % {"name": typed_name, "company": cycle.member.legal_name}
+    ) % {"name": name, "title": title, "company": cycle.member.legal_name}
+
+
+def signatory_title(user: User, member: Member) -> str:
+    """What the declaration calls the signatory when they give no title: their role."""
+    membership = Membership.objects.filter(user=user, member=member).first()
+    if membership is None:
+        return _("a signatory")
+    return str(membership.get_role_display()).lower()
 
 
 def _answers_snapshot(cycle: ReviewCycle) -> list[dict[str, Any]]:
@@ -240,12 +285,15 @@ def cycle_submit(
     cycle: ReviewCycle,
     typed_name: str,
     declared: bool,
+    title: str = "",
     authenticated_at: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Submission:
     """A signatory submits with a declaration recorded like a signature; answers freeze.
+    ``title``: the signatory's position, named in the declaration (their role when empty).
     ``authenticated_at``: when they last proved who they are (the view requires it recent)."""
     typed_name = required_text(typed_name, _("Type your full name."))
+    title = title.strip()[:200] or signatory_title(actor, cycle.member)
     if not declared:
         raise ValidationError(_("Confirm the declaration to submit."), code="declaration")
     with transaction.atomic():
@@ -266,7 +314,7 @@ def cycle_submit(
         if missing:
             raise ValidationError(missing, code="incomplete")
         snapshot = _answers_snapshot(locked)
-        statement = declaration_text(locked, typed_name)
+        statement = declaration_text(locked, typed_name, title)
         submission = Submission.objects.create(
             cycle=locked,
             round=locked.round,

@@ -119,3 +119,9 @@ def status_badge(obj: Any, element_id: str = "") -> SafeString:
             '<span class="badge text-bg-{}" id="{}">{}</span>', tone, element_id, label
         )
     return format_html('<span class="badge text-bg-{}">{}</span>', tone, label)
+
+
+@register.filter
+def attachable_to(library: list[Any], answer: Any) -> list[Any]:
+    """The evidence library's documents not yet attached to this answer."""
+    return [entry for entry in library if answer.criterion.code not in entry.used_for]

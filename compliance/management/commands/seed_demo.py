@@ -28,6 +28,7 @@ from compliance import services as compliance
 from compliance.models import (
     OPEN_CYCLE_STATUSES,
     AnswerChoice,
+    AnswerEvidence,
     AuditorGrant,
     ComplianceCertificate,
     CycleKind,
@@ -387,6 +388,42 @@ class Command(BaseCommand):
             )
 
     @staticmethod
+    def _seed_evidence_library(users: dict[str, User], demo: Member) -> None:
+        """This year's attestation reuses one policy for two criteria from the evidence
+        library, and the auditor's grant of the demo member is in force."""
+        current = demo.review_cycles.filter(status__in=OPEN_CYCLE_STATUSES).first()
+        if current is not None and current.is_answerable:
+            links = AnswerEvidence.objects.filter(answer__cycle=current)
+            if not links.exists():
+                first, second = current.answers.select_related("criterion")[:2]
+                officer = users["officer@example.com"]
+                policy = compliance.evidence_add(
+                    actor=officer,
+                    cycle=current,
+                    criterion=first.criterion,
+                    uploaded_file=_sample_pdf("Responsible sourcing policy", demo.legal_name),
+                )
+                if policy is not None:
+                    compliance.evidence_attach(
+                        actor=officer,
+                        cycle=current,
+                        criterion=second.criterion,
+                        document=policy.document,
+                    )
+        auditor = users["auditor@example.com"]
+        if not AuditorGrant.objects.filter(
+            auditor=auditor, member=demo, expires_on__gte=timezone.localdate()
+        ).exists():
+            compliance.auditor_grant_save(
+                actor=users["staff@example.com"],
+                grant=AuditorGrant(
+                    auditor=auditor,
+                    member=demo,
+                    expires_on=timezone.localdate() + timedelta(days=365),
+                ),
+            )
+
+    @staticmethod
     def _sign_licence(staff: User, signatory: User, member: Member) -> None:
         licence = licensing.licence_create_and_issue(actor=staff, member=member)
         request = RequestFactory().post(
@@ -427,6 +464,7 @@ class Command(BaseCommand):
             self._sign_licence(staff, users["member@example.com"], demo)
 
         self._seed_compliance(users, demo)
+        self._seed_evidence_library(users, demo)
 
         applicant = users["applicant@example.com"]
         if not Application.objects.filter(applicant=applicant).exists():
