@@ -191,3 +191,37 @@ def certificate_for_auditor(user: User, pk: int) -> ComplianceCertificate:
     return ComplianceCertificate.objects.select_related("pdf", "member").get(
         pk=pk, member__in=granted_members(user).values("pk"), pdf__isnull=False
     )
+
+
+# Staff reads (the API's lists; callers check the model permission, as the admin does).
+
+
+def cycles_for_staff() -> QuerySet[ReviewCycle]:
+    return ReviewCycle.objects.order_by("-opened_at", "-pk")
+
+
+def cycles_of_user(user: User) -> QuerySet[ReviewCycle]:
+    return cycles_visible_to(user).order_by("-opened_at", "-pk")
+
+
+def findings_for_staff() -> QuerySet[Finding]:
+    return Finding.objects.select_related("cycle", "criterion").order_by("-raised_at", "-pk")
+
+
+def cases_for_staff() -> QuerySet[ForfeitureCase]:
+    return ForfeitureCase.objects.select_related("licence").order_by("-opened_at", "-pk")
+
+
+def certificates_for_staff() -> QuerySet[ComplianceCertificate]:
+    return ComplianceCertificate.objects.select_related("pdf").order_by("-created_at", "-pk")
+
+
+def certificates_visible_to(user: User) -> QuerySet[ComplianceCertificate]:
+    """The certificates of the user's organisations, once issued (a pending one is not yet a
+    certificate)."""
+    return (
+        ComplianceCertificate.objects.filter(member__memberships__user=user)
+        .exclude(status=CertificateStatus.PENDING)
+        .select_related("pdf")
+        .order_by("-created_at", "-pk")
+    )
