@@ -45,4 +45,6 @@ urlpatterns = [
     # Staff pages outside the model admin (home queues, review screen, 360° view, calendar).
     path("admin/workbench/", include("workbench.urls")),
     path("admin/", admin.site.urls),
+    # The REST API under /api/v1/ and the portal's page for API tokens.
+    path("", include("api.urls")),
 ]

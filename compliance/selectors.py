@@ -459,3 +459,32 @@ def cases_for_auditor(member: Member) -> QuerySet[ForfeitureCase]:
         .select_related("licence")
         .order_by("-opened_at", "-pk")
     )
+
+
+# Staff reads (the API's lists; callers check the model permission, as the admin does).
+
+
+def cycles_for_staff() -> QuerySet[ReviewCycle]:
+    return ReviewCycle.objects.order_by("-opened_at", "-pk")
+
+
+def cycles_of_user(user: User) -> QuerySet[ReviewCycle]:
+    return cycles_visible_to(user).order_by("-opened_at", "-pk")
+
+
+def findings_for_staff() -> QuerySet[Finding]:
+    return Finding.objects.select_related("cycle", "criterion").order_by("-raised_at", "-pk")
+
+
+def cases_for_staff() -> QuerySet[ForfeitureCase]:
+    return ForfeitureCase.objects.select_related("licence").order_by("-opened_at", "-pk")
+
+
+def certificates_for_staff() -> QuerySet[ComplianceCertificate]:
+    return ComplianceCertificate.objects.select_related("pdf").order_by("-created_at", "-pk")
+
+
+def certificates_issued_to(user: User) -> QuerySet[ComplianceCertificate]:
+    """The certificates of the user's organisations, once issued (a pending one is not yet a
+    certificate)."""
+    return certificates_visible_to(user).exclude(status=CertificateStatus.PENDING)

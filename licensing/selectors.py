@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from members.models import User
 
-from .models import GuidelinesSection, GuidelinesVersion, LicenceAgreement, LicenceStatus
+from .models import Criterion, GuidelinesSection, GuidelinesVersion, LicenceAgreement, LicenceStatus
 
 
 def licences_visible_to(user: User) -> QuerySet[LicenceAgreement]:
@@ -61,3 +61,25 @@ def public_register(query: str = "") -> QuerySet[LicenceAgreement]:
             | Q(member__country__iexact=query)
         )
     return licences.order_by("member__legal_name")
+
+
+def licences_for_staff() -> QuerySet[LicenceAgreement]:
+    return LicenceAgreement.objects.select_related("member", "guidelines").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def licences_of_user(user: User) -> QuerySet[LicenceAgreement]:
+    """The user's organisations' licences (drafts excluded), joined for a list."""
+    return (
+        licences_visible_to(user)
+        .select_related("member", "guidelines")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def criterion_of_edition(version_id: int, code: str) -> Criterion:
+    """A criterion of one Guidelines edition by its code; DoesNotExist otherwise."""
+    return Criterion.objects.select_related("section").get(
+        section__version_id=version_id, code=code
+    )

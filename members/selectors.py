@@ -114,3 +114,17 @@ def people_of(member: Member, roles: list[str]) -> QuerySet[User]:
 
 def staff_recipients() -> QuerySet[User]:
     return User.objects.filter(is_active=True, groups__name=STAFF_GROUP).distinct()
+
+
+def members_for_staff() -> QuerySet[Member]:
+    """Every member, for staff (the API's list; the permission is checked by the caller)."""
+    return Member.objects.order_by("legal_name", "pk")
+
+
+def applications_for_staff() -> QuerySet[Application]:
+    """Every application past its draft (a draft is its applicant's own until submitted)."""
+    return (
+        Application.objects.exclude(status="draft")
+        .select_related("applicant")
+        .order_by("-created_at", "-pk")
+    )

@@ -1,6 +1,6 @@
 """Every admin change page takes its own Save: the form posted back unchanged is never a 500."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.contrib import admin
@@ -8,8 +8,11 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from api.services import token_create
 from licensing.models import AgreementTemplate, Criterion, GuidelinesSection, GuidelinesVersion
+from members.models import User
 from tests.factories import UserFactory
 from tests.helpers import form_values, login_with_mfa
 
@@ -36,6 +39,16 @@ def demo_data(db, django_capture_on_commit_callbacks):
         description_ru="Строка.",
         evidence_en="Proof.",
         evidence_ru="Доказательство.",
+    )
+    # API tokens are never seeded (seed_demo sits below the api app, and a seeded secret would
+    # be a shared credential): a staff member's own token.
+    staff = User.objects.get(email="staff@example.com")
+    token_create(
+        actor=staff,
+        user=staff,
+        name="Demo",
+        scope="read",
+        expires_at=timezone.now() + timedelta(days=30),
     )
 
 

@@ -17,6 +17,7 @@ SOURCES = [
     "licensing",
     "compliance",
     "workbench",
+    "api",
     "templates",
     "locale",
 ]

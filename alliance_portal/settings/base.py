@@ -41,17 +41,21 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_countries",
     "csp",
-    # Ours, lowest first: workbench -> compliance -> licensing -> members -> alliance_portal.
+    # Bundled Swagger UI assets for the API documentation (no CDN).
+    "ninja",
+    # Ours, lowest first: api -> workbench -> compliance -> licensing -> members -> alliance_portal.
     "alliance_portal",
     "members",
     "licensing",
     "compliance",
     "workbench",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "alliance_portal.documents.uploads.StrictUploadNamesMiddleware",
+    "api.middleware.ApiNulBytesMiddleware",
     "alliance_portal.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -335,3 +339,13 @@ ALLIANCE_RESPONSE_WINDOW_DAYS = env.int("ALLIANCE_RESPONSE_WINDOW_DAYS", default
 # attestation also opens a "failure to attest" forfeiture case.
 ALLIANCE_OVERDUE_GRACE_DAYS = env.int("ALLIANCE_OVERDUE_GRACE_DAYS", default=14)
 ALLIANCE_OPEN_CASE_WHEN_OVERDUE = env.bool("ALLIANCE_OPEN_CASE_WHEN_OVERDUE", default=False)
+
+# --- REST API (api/) ------------------------------------------------------------------
+
+# Requests a minute per API token, and per address for the public endpoints.
+ALLIANCE_API_RATE_LIMIT = env.int("ALLIANCE_API_RATE_LIMIT", default=120)
+ALLIANCE_API_PUBLIC_RATE_LIMIT = env.int("ALLIANCE_API_PUBLIC_RATE_LIMIT", default=60)
+ALLIANCE_API_PAGE_SIZE = 25
+ALLIANCE_API_MAX_PAGE_SIZE = 100
+# An API token expires at the latest this many days after it was made.
+ALLIANCE_API_TOKEN_MAX_DAYS = env.int("ALLIANCE_API_TOKEN_MAX_DAYS", default=365)
