@@ -1,26 +1,11 @@
 """In Chromium: the decider decides a case like the demo's from a form showing the response."""
 
-import os
 import time
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, UserFactory, decider
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, page  # noqa: F401 (the fixture)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for this module only: closed before the next module starts its own (one
-    Playwright at a time per thread)."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def _log_in_with_code(tab, user) -> None:
@@ -39,7 +24,7 @@ def _log_in_with_code(tab, user) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_decider_decides_the_case_from_a_form_showing_the_response(page):  # noqa: F811
+def test_decider_decides_the_case_from_a_form_showing_the_response(page):
     from compliance.models import CaseStatus, ForfeitureCase
     from tests.compliance.test_admin_fixes import responded_case
 

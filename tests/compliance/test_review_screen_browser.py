@@ -3,7 +3,6 @@ attestation, move between criteria with the keyboard, raise a finding from a cri
 accept with a grade."""
 
 import io
-import os
 import re
 import threading
 from datetime import timedelta
@@ -12,32 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from compliance.models import Finding, ReviewCycle
 from members.models import User
 
-CHROMIUM = "/usr/bin/chromium"
 DEMO_PASSWORD = "alliance-demo"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, reference_data, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def _seed_demo() -> None:
