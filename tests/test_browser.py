@@ -1,43 +1,9 @@
-"""Real-browser smoke test: Debian's Chromium driven by Playwright."""
-
-import os
+"""Real-browser smoke test: Debian's Chromium driven by Playwright (fixtures in conftest.py)."""
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, UserFactory
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
-    # fixtures around it are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, reference_data, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.mark.browser
@@ -190,3 +156,33 @@ def test_attestation_journey_answer_upload_progress_submit(page, tmp_path):
     expect(page.locator("#cycle-status")).to_have_text("Submitted")
     assert ReviewCycle.objects.get().status == "submitted"
     assert Submission.objects.get().typed_name == "Olga Signer"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_remove_asks_first_and_undo_puts_the_file_back(page):
+    from django.urls import reverse
+    from django.utils.text import slugify
+
+    from compliance.models import AnswerEvidence
+    from tests.compliance.test_evidence_removal import evidence_in_open_cycle
+
+    item, signatory = evidence_in_open_cycle()
+    _log_in(page, signatory.email)
+    page.goto(reverse("compliance:cycle_detail", args=[item.answer.cycle_id]))
+    block = page.locator(f"#evidence-{slugify(item.answer.criterion.code)}")
+    expect(block).to_contain_text("kp-register.pdf")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "Cancel": nothing is sent
+    block.get_by_role("link", name="Remove").click()
+    expect(block.get_by_role("link", name="Remove")).to_be_visible()
+    assert AnswerEvidence.objects.filter(pk=item.pk).exists()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    block.get_by_role("link", name="Remove").click()
+    expect(block).to_contain_text("“kp-register.pdf” was removed.")
+    assert not AnswerEvidence.objects.filter(document_id=item.document_id).exists()
+
+    block.get_by_role("button", name="Undo").click()
+    expect(block.get_by_role("link", name="kp-register.pdf")).to_be_visible()
+    assert AnswerEvidence.objects.filter(document_id=item.document_id).exists()

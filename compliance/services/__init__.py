@@ -33,6 +33,7 @@ from .cycles import (
     declaration_text,
     evidence_add,
     evidence_remove,
+    evidence_restore,
 )
 from .findings import (
     finding_add_evidence,
@@ -70,6 +71,7 @@ __all__ = [
     "declaration_text",
     "evidence_add",
     "evidence_remove",
+    "evidence_restore",
     "finding_add_evidence",
     "finding_close",
     "finding_escalate",
