@@ -148,9 +148,13 @@ class SubmissionInline(admin.TabularInline[Submission, ReviewCycle]):
         "submitted_at",
         "ip",
         "answers_sha256",
-        "review_result",
+        "review_result_label",
         "review_note",
     )
+
+    @admin.display(description=_("review result"))
+    def review_result_label(self, obj: Submission) -> str:
+        return obj.get_review_result_display()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
         return super().get_queryset(request).select_related("signatory", "cycle__member")

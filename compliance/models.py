@@ -293,7 +293,18 @@ class Submission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cycle} · round {self.round}"
+        return gettext("%(cycle)s · round %(round)s") % {"cycle": self.cycle, "round": self.round}
+
+    def get_review_result_display(self) -> str:
+        """The reviewer's step in words (the field keeps the step's name: accept, reject …)."""
+        return str(REVIEW_RESULTS.get(self.review_result, self.review_result))
+
+
+REVIEW_RESULTS = {
+    "accept": pgettext_lazy("review result", "Accepted"),
+    "reject": pgettext_lazy("review result", "Rejected"),
+    "request_changes": pgettext_lazy("review result", "Changes requested"),
+}
 
 
 class Severity(models.TextChoices):

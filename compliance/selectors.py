@@ -250,6 +250,38 @@ def certificate_by_sha256(digest: str) -> ComplianceCertificate | None:
     )
 
 
+def certificate_revoking_case(certificate: ComplianceCertificate) -> ForfeitureCase | None:
+    """The decided case whose suspension or forfeiture revoked the certificate (decisions are
+    the only thing that revokes one; None if none is found)."""
+    from .models import Decision
+
+    if certificate.status != CertificateStatus.REVOKED or certificate.ended_at is None:
+        return None
+    return (
+        ForfeitureCase.objects.filter(
+            licence_id=certificate.licence_id,
+            decision__in=[Decision.SUSPENSION, Decision.FORFEITURE],
+            decided_at__lte=certificate.ended_at,
+        )
+        .order_by("-decided_at")
+        .first()
+    )
+
+
+def certificate_successor(certificate: ComplianceCertificate) -> ComplianceCertificate | None:
+    """The member's newest certificate issued after this one: where a superseded one points."""
+    if certificate.issued_at is None:
+        return None
+    return (
+        ComplianceCertificate.objects.filter(
+            member_id=certificate.member_id, issued_at__gt=certificate.issued_at
+        )
+        .exclude(status=CertificateStatus.PENDING)
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+
+
 def granted_members(user: User) -> QuerySet[Member]:
     """The members an auditor may see today: every member if a grant says so."""
     from django.utils import timezone

@@ -31,6 +31,11 @@ urlpatterns = [
         views.evidence_remove,
         name="evidence_remove",
     ),
+    path(
+        "cycles/<int:pk>/evidence/<uuid:document_id>/restore/",
+        views.evidence_restore,
+        name="evidence_restore",
+    ),
     path("cycles/<int:pk>/submit/", views.cycle_submit, name="cycle_submit"),
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path(

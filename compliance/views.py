@@ -245,19 +245,57 @@ def evidence_download(request: HttpRequest, pk: int, document_id: str) -> HttpRe
 
 @login_required
 def evidence_remove(request: HttpRequest, pk: int, document_id: str) -> HttpResponse:
+    """Removal is confirmed first (a page without JavaScript, hx-confirm with it) and can be
+    undone (evidence_restore). A document shared by several criteria is removed from one."""
     evidence = _or_404(
         selectors.evidence_for_user, _me(request), pk, document_id, _criterion_param(request)
     )
-    if refused := refuse_method(request, "POST"):
+    if refused := refuse_method(request, "GET", "POST"):
         return refused
+    cycle = evidence.answer.cycle
+    if not can_prepare_attestation(_me(request), cycle.member):
+        raise PermissionDenied
     criterion_pk = evidence.answer.criterion_id
+    back = reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}"
+    context = {"cycle": cycle, "evidence": evidence, "back": back}
+    if request.POST.get("confirm") != "yes":
+        status = 200 if request.method in ("GET", "HEAD") else 400
+        return render(request, "compliance/evidence_remove_confirm.html", context, status=status)
     try:
         services.evidence_remove(actor=_me(request), evidence=evidence, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        removed = None
+    else:
+        removed = evidence
     if request.htmx:  # type: ignore[attr-defined]
-        return _row_response(request, pk, criterion_pk, "evidence_changed")
-    return redirect(reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}")
+        return _row_response(request, pk, criterion_pk, "evidence_changed", removed=removed)
+    if removed is None:
+        return redirect(back)
+    return render(request, "compliance/evidence_remove_confirm.html", {**context, "removed": True})
+
+
+@login_required
+def evidence_restore(request: HttpRequest, pk: int, document_id: str) -> HttpResponse:
+    visible = selectors.cycles_visible_to(_me(request)).select_related("member")
+    cycle = _or_404(lambda: visible.get(pk=pk))
+    if refused := refuse_method(request, "POST"):
+        return refused
+    try:
+        evidence = services.evidence_restore(
+            actor=_me(request), cycle=cycle, document_id=document_id, request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("compliance:cycle_detail", pk)
+    if request.htmx:  # type: ignore[attr-defined]
+        return _row_response(request, pk, evidence.answer.criterion_id, "evidence_changed")
+    messages.success(
+        request, _("“%(name)s” is attached again.") % {"name": evidence.document.original_name}
+    )
+    return redirect(
+        reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{evidence.answer.criterion_id}"
+    )
 
 
 def _declaration_preview(request: HttpRequest, cycle: ReviewCycle, form: DeclarationForm) -> str:

@@ -17,6 +17,11 @@ def _localised(obj: object, field: str) -> str:
     return str(getattr(obj, f"{field}_{suffix}") or getattr(obj, f"{field}_en"))
 
 
+# An edition is named in English when it is published (its `edition`, also its key); its name
+# in the reader's language comes from the catalogue. An edition not listed shows its own name.
+EDITION_NAMES = {"2nd edition": pgettext_lazy("Guidelines edition", "2nd edition")}
+
+
 class GuidelinesVersion(models.Model):
     """An edition of the ALROSA ALLIANCE Guidelines. Immutable once published."""
 
@@ -32,11 +37,15 @@ class GuidelinesVersion(models.Model):
         ordering = ["-adopted_on"]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.edition})"
+        return f"{self.title} ({self.edition_name})"
 
     @property
     def title(self) -> str:
         return _localised(self, "title")
+
+    @property
+    def edition_name(self) -> str:
+        return str(EDITION_NAMES.get(self.edition, self.edition))
 
     @property
     def is_published(self) -> bool:

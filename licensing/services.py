@@ -43,7 +43,7 @@ from .models import (
 )
 from .permissions import can_manage_licences, can_sign_licence
 from .selectors import in_good_standing, latest_published_guidelines
-from .signing import consent_sha256, consent_wording, consents
+from .signing import consent_language, consent_sha256, consent_wording, consents
 
 
 def _lock(licence: LicenceAgreement) -> LicenceAgreement:
@@ -313,7 +313,12 @@ def licence_render_signed_pdf(*, licence_id: int) -> LicenceAgreement:
         return licence  # already rendered: a second run changes nothing
     content = render_pdf_template(
         "licensing/agreement_pdf.html",
-        {"licence": licence, "signature": licence.signature, "member": licence.member},
+        {
+            "licence": licence,
+            "signature": licence.signature,
+            "member": licence.member,
+            "evidence_language": consent_language(licence.signature.consent_wording),
+        },
     )
     document = document_store_generated(
         name=f"{licence.number}-signed.pdf", content=content, content_type="application/pdf"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries.filters import CountryFilter
 
 from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
@@ -258,7 +259,7 @@ class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin[Application]):  # ty
     ]
     list_filter = [
         "status",
-        ("country", admin.AllValuesFieldListFilter),
+        ("country", CountryFilter),
         ("submitted_at", admin.DateFieldListFilter),
         ReviewTargetFilter,
     ]
@@ -472,7 +473,7 @@ class MemberAdmin(admin.ModelAdmin[Member]):
     ]
     list_filter = [
         "risk_rating",
-        ("country", admin.AllValuesFieldListFilter),
+        ("country", CountryFilter),
         "public_listing_consent",
     ]
     search_fields = ["legal_name", "registration_number", "kp_registration", "contract_reference"]

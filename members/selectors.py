@@ -46,7 +46,7 @@ def application_for_user(user: User, pk: int) -> Application:
 def application_document_for_user(
     user: User, application_pk: int, document_pk: str
 ) -> ApplicationDocument:
-    return ApplicationDocument.objects.select_related("document").get(
+    return ApplicationDocument.objects.select_related("document", "application", "requirement").get(
         application__in=applications_visible_to(user).filter(pk=application_pk),
         document_id=document_pk,
     )

@@ -43,6 +43,27 @@ def _error_text(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    """Irreversible actions happen only from their confirm step (it posts confirm=yes)."""
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
+def _confirm_page(
+    request: HttpRequest, *, title: str, question: str, consequence: str, button: str, cancel: str
+) -> HttpResponse:
+    """The confirm step: shown on GET, and again (400) for a POST that skipped it."""
+    context = {
+        "title": title,
+        "question": question,
+        "consequence": consequence,
+        "button": button,
+        "action": request.path,
+        "cancel": cancel,
+    }
+    status = 200 if request.method in ("GET", "HEAD") else 400
+    return render(request, "members/confirm.html", context, status=status)
+
+
 @login_required
 def application_start(request: HttpRequest) -> HttpResponse:
     if refused := refuse_method(request, "POST"):
@@ -167,8 +188,20 @@ def application_document(request: HttpRequest, pk: int, document_id: str) -> Htt
 @login_required
 def application_document_remove(request: HttpRequest, pk: int, document_id: str) -> HttpResponse:
     link = _or_404(selectors.application_document_for_user, _me(request), pk, document_id)
-    if refused := refuse_method(request, "POST"):
+    if refused := refuse_method(request, "GET", "POST"):
         return refused
+    if not can_edit_application(_me(request), link.application):
+        raise PermissionDenied
+    if not _confirmed(request):
+        return _confirm_page(
+            request,
+            title=_("Remove a document"),
+            question=_("Remove “%(name)s” (%(requirement)s) from the application?")
+            % {"name": link.document.original_name, "requirement": link.requirement.title},
+            consequence=_("You can upload the document again while the application is a draft."),
+            button=_("Remove the document"),
+            cancel=reverse("portal:application_detail", args=[pk]) + "#documents",
+        )
     try:
         services.application_remove_document(
             actor=_me(request), application=link.application, link=link, request=request
@@ -249,6 +282,24 @@ def application_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _or_404(selectors.application_for_user, _me(request), pk)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
+    if not can_edit_application(_me(request), application):
+        raise PermissionDenied
+    if not _confirmed(request):
+        return _confirm_page(
+            request,
+            title=_("Withdraw the application"),
+            question=_("Withdraw the application of %(company)s?")
+            % {"company": application.legal_name or application},
+            consequence=_(
+                "A withdrawn application cannot be taken up again: to apply later you start a "
+                "new one."
+            ),
+            button=_("Withdraw the application"),
+            cancel=reverse("portal:application_detail", args=[pk]),
+        )
     return _lifecycle_step(
         request, pk, services.application_withdraw, _("The application has been withdrawn.")
     )
@@ -337,8 +388,29 @@ def team_change_role(request: HttpRequest, member_pk: int, membership_pk: int) -
 def team_remove(request: HttpRequest, member_pk: int, membership_pk: int) -> HttpResponse:
     member = _or_404(selectors.member_for_user, _me(request), member_pk)
     membership = _or_404(selectors.membership_in, member, membership_pk)
-    if refused := refuse_method(request, "POST"):
+    if refused := refuse_method(request, "GET", "POST"):
         return refused
+    if not can_manage_team(_me(request), member):
+        raise PermissionDenied
+    if not _confirmed(request):
+        leaving = membership.user_id == _me(request).pk
+        return _confirm_page(
+            request,
+            title=_("Leave the team") if leaving else _("Remove a team member"),
+            question=(
+                _("Leave the team of %(company)s?") % {"company": member.legal_name}
+                if leaving
+                else _("Remove %(person)s (%(email)s) from the team of %(company)s?")
+                % {
+                    "person": membership.user.get_full_name(),
+                    "email": membership.user.email,
+                    "company": member.legal_name,
+                }
+            ),
+            consequence=_("Access ends at once; only an invitation gives it back."),
+            button=_("Leave the team") if leaving else _("Remove from the team"),
+            cancel=reverse("portal:team", args=[member.pk]),
+        )
     try:
         services.membership_remove(actor=_me(request), membership=membership, request=request)
     except ValidationError as error:

@@ -155,7 +155,7 @@ def db_vendor() -> str:
     return connection.vendor
 
 
-# --- Chromium (Playwright), shared by every browser test: one browser per session --------
+# --- Chromium (Playwright), shared by the browser tests of a module ---------------------
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -168,7 +168,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in the main thread while the browser
+# is open, and pyHanko's signing (asyncio.run) cannot start beside it; closing the browser
+# after each module keeps PDF signing in the other modules working.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

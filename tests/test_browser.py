@@ -1,4 +1,4 @@
-"""Real-browser smoke test: Debian's Chromium driven by Playwright."""
+"""Real-browser smoke test: Debian's Chromium driven by Playwright (fixtures in conftest.py)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -275,3 +275,33 @@ def test_auditor_reads_a_granted_members_answers_and_downloads_evidence(page):
         response = page.goto(url)
         assert response is not None and response.status == 404, url
     assert AuditEvent.objects.count() == recorded  # nothing was served, nothing recorded
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_remove_asks_first_and_undo_puts_the_file_back(page):
+    from django.urls import reverse
+    from django.utils.text import slugify
+
+    from compliance.models import AnswerEvidence
+    from tests.compliance.test_evidence_removal import evidence_in_open_cycle
+
+    item, signatory = evidence_in_open_cycle()
+    _log_in(page, signatory.email)
+    page.goto(reverse("compliance:cycle_detail", args=[item.answer.cycle_id]))
+    block = page.locator(f"#evidence-{slugify(item.answer.criterion.code)}")
+    expect(block).to_contain_text("kp-register.pdf")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "Cancel": nothing is sent
+    block.get_by_role("link", name="Remove").click()
+    expect(block.get_by_role("link", name="Remove")).to_be_visible()
+    assert AnswerEvidence.objects.filter(pk=item.pk).exists()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    block.get_by_role("link", name="Remove").click()
+    expect(block).to_contain_text("“kp-register.pdf” was removed.")
+    assert not AnswerEvidence.objects.filter(document_id=item.document_id).exists()
+
+    block.get_by_role("button", name="Undo").click()
+    expect(block.get_by_role("link", name="kp-register.pdf")).to_be_visible()
+    assert AnswerEvidence.objects.filter(document_id=item.document_id).exists()

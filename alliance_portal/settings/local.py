@@ -16,6 +16,9 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-secret")
 os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("ALLIANCE_REQUIRE_MFA", "false")
 os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# Links in e-mails and the QR code on certificates point where `make run` serves (PORT);
+# an explicit ALLIANCE_BASE_URL still wins.
+os.environ.setdefault("ALLIANCE_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}")
 
 from .base import *  # noqa: E402,F403
 from .base import BASE_DIR, env  # noqa: E402

@@ -34,6 +34,7 @@ from .cycles import (
     evidence_add,
     evidence_attach,
     evidence_remove,
+    evidence_restore,
     signatory_title,
 )
 from .findings import (
@@ -73,6 +74,7 @@ __all__ = [
     "evidence_add",
     "evidence_attach",
     "evidence_remove",
+    "evidence_restore",
     "finding_add_evidence",
     "finding_close",
     "finding_escalate",

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from alliance_portal.audit import audit_record, client_ip
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.locks import for_update
-from alliance_portal.models import Document
+from alliance_portal.models import AuditEvent, Document
 from alliance_portal.states import move
 from licensing.agreement import sha256_text
 from licensing.models import Criterion, LicenceStatus
@@ -198,12 +198,14 @@ def evidence_remove(
 ) -> None:
     with transaction.atomic():
         cycle = _answerable(actor, evidence.answer.cycle)
+        criterion = evidence.answer.criterion.code
         evidence.delete()
         audit_record(
             actor=actor,
             action="cycle.evidence_removed",
             target=cycle,
-            payload={"document": str(evidence.document_id)},
+            # The criterion lets the removal be undone (evidence_restore).
+            payload={"criterion": criterion, "document": str(evidence.document_id)},
             request=request,
         )
 
@@ -237,6 +239,40 @@ def evidence_attach(
             action="cycle.evidence_attached",
             target=cycle,
             payload={"criterion": criterion.code, "document": str(document.pk)},
+            request=request,
+        )
+    return evidence
+
+
+def evidence_restore(
+    *, actor: User, cycle: ReviewCycle, document_id: str, request: HttpRequest | None = None
+) -> AnswerEvidence:
+    """Undo a removal: the document goes back to the answer it was removed from. Only a
+    document this cycle's audit log shows removed qualifies, so no other stored file can be
+    attached (and so become downloadable) this way."""
+    with transaction.atomic():
+        locked = _answerable(actor, cycle)
+        removal = (
+            AuditEvent.objects.filter(
+                action="cycle.evidence_removed",
+                target_type=ReviewCycle._meta.label_lower,
+                target_id=str(locked.pk),
+                payload__document=str(document_id),
+            )
+            .order_by("-seq")
+            .first()
+        )
+        if removal is None or "criterion" not in removal.payload:
+            raise ValidationError(_("This file cannot be put back."), code="not_removed")
+        row = Answer.objects.get(cycle=locked, criterion__code=removal.payload["criterion"])
+        if AnswerEvidence.objects.filter(answer=row, document_id=document_id).exists():
+            raise ValidationError(_("This file is already attached."), code="attached")
+        evidence = AnswerEvidence.objects.create(answer=row, document_id=document_id)
+        audit_record(
+            actor=actor,
+            action="cycle.evidence_restored",
+            target=locked,
+            payload={"criterion": removal.payload["criterion"], "document": str(document_id)},
             request=request,
         )
     return evidence

@@ -121,3 +121,59 @@ def test_production_scans_with_clamd():
     result = _run("alliance_portal.settings.production", PRODUCTION_ENV, SCANNER_PROBE)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ClamdScanner"
+
+
+BASE_URL_PROBE = (
+    "import django; from django.conf import settings; django.setup(); "
+    "print(settings.ALLIANCE_BASE_URL)"
+)
+
+
+def _without_address(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k not in ("PORT", "ALLIANCE_BASE_URL")}
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8401"}, "http://127.0.0.1:8401"),
+        (
+            {"PORT": "8401", "ALLIANCE_BASE_URL": "https://alliance.example.com"},
+            "https://alliance.example.com",
+        ),
+    ],
+)
+def test_local_base_url_follows_the_port_make_run_serves_on(env, expected, monkeypatch):
+    monkeypatch.delenv("PORT", raising=False)
+    monkeypatch.delenv("ALLIANCE_BASE_URL", raising=False)
+    result = _run("alliance_portal.settings.local", env, BASE_URL_PROBE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+MAKE_PROBE = ["make", "--no-print-directory", "-s", "-f", "Makefile", "-f"]
+
+
+def test_make_run_hands_its_port_to_the_settings(tmp_path):
+    """`make run PORT=8401` (a make variable, which make hands to its commands' environment)
+    reaches the settings the run target's manage.py commands load: a probe target beside the
+    Makefile's own, run the same way."""
+    probe = tmp_path / "probe.mk"
+    # Through manage.py, as the run target's commands go (it picks the local settings).
+    probe.write_text(
+        "probe-base-url:\n\t$(MANAGE) shell -c "
+        "'from django.conf import settings; print(settings.ALLIANCE_BASE_URL)'\n"
+    )
+    env = _without_address(
+        {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    )
+    result = subprocess.run(
+        [*MAKE_PROBE, str(probe), "probe-base-url", "PORT=8401"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8401"

@@ -83,3 +83,26 @@ def test_creates_the_demo_users_and_is_idempotent(client, django_capture_on_comm
             reverse("account_login"), {"login": email, "password": "alliance-demo"}
         )
         assert response.status_code == 302, email
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True, ALLIANCE_BASE_URL="http://127.0.0.1:8401")
+def test_prints_the_demo_verify_link_on_the_configured_address(
+    client, django_capture_on_commit_callbacks
+):
+    import io
+
+    from compliance.management.commands.seed_demo import DEMO_VERIFICATION_CODE
+    from compliance.models import ComplianceCertificate
+    from compliance.services.certificates import verification_url
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):  # the certificate's render
+        call_command("seed_demo", stdout=out)
+    (line,) = [line for line in out.getvalue().splitlines() if "Demo certificate:" in line]
+    link = line.split("Demo certificate:", 1)[1].strip()
+    assert link == f"http://127.0.0.1:8401/verify/{DEMO_VERIFICATION_CODE}/"
+    # The link is the one the certificate's QR code carries, and it opens the result.
+    certificate = ComplianceCertificate.objects.get(verification_code=DEMO_VERIFICATION_CODE)
+    assert verification_url(certificate) == link
+    assert client.get(link.removeprefix("http://127.0.0.1:8401")).status_code == 200

@@ -111,8 +111,11 @@ class TestSignatories:
         )
         assert demote.status_code == 400
         assert "at least one signatory" in demote.content.decode()
-        remove = client.post(reverse("portal:team_remove", args=[member.pk, membership.pk]))
+        remove = client.post(
+            reverse("portal:team_remove", args=[member.pk, membership.pk]), {"confirm": "yes"}
+        )
         assert remove.status_code == 400
+        assert "at least one signatory" in remove.content.decode()
         membership.refresh_from_db()
         assert membership.role == Role.SIGNATORY
 
@@ -127,7 +130,9 @@ class TestSignatories:
         )
         assert promote.status_code == 302
         own = Membership.objects.get(user=signatory)
-        leave = client.post(reverse("portal:team_remove", args=[member.pk, own.pk]))
+        leave = client.post(
+            reverse("portal:team_remove", args=[member.pk, own.pk]), {"confirm": "yes"}
+        )
         assert leave["Location"] == reverse("dashboard")
         assert list(member.memberships.values_list("user", "role")) == [(other.pk, Role.SIGNATORY)]
 

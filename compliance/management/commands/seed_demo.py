@@ -201,9 +201,8 @@ class Command(BaseCommand):
         self._seed_notifications(users)
         for email in users:
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
-        self.stdout.write(
-            f"  Demo certificate: {settings.ALLIANCE_BASE_URL}/verify/{DEMO_VERIFICATION_CODE}/"
-        )
+        verify = absolute_url(reverse("verify:code", args=[DEMO_VERIFICATION_CODE]))
+        self.stdout.write(f"  Demo certificate: {verify}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def _seed_compliance(self, users: dict[str, User], demo: Member) -> None:
