@@ -96,6 +96,12 @@ app.conf.update(
             "schedule": crontab(minute=20),
             "args": ["sweep_orphan_files"],
         },
+        # Export files past their time, and export jobs whose worker died.
+        "expire-exports": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(minute=35),
+            "args": ["expire_exports"],
+        },
         "clear-expired-sessions": {
             "task": "alliance_portal.tasks.sessions_clear_expired",
             "schedule": crontab(hour=3, minute=0),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from alliance_portal import text_limits
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
+from alliance_portal.exports import ExportAdminMixin
 from members.models import User
 
 from . import services
@@ -107,7 +108,9 @@ class SignatureInline(admin.StackedInline[Signature, LicenceAgreement]):
 
 
 @admin.register(LicenceAgreement)
-class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[LicenceAgreement]):  # type: ignore[misc]
+class LicenceAgreementAdmin(  # type: ignore[misc]
+    ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[LicenceAgreement]
+):
     add_form = NewLicenceForm
     transitions = LICENCE_TRANSITIONS
     workflow_actions = LICENCE_ACTIONS

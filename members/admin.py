@@ -20,6 +20,7 @@ from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
+from alliance_portal.exports import ExportAdminMixin
 from alliance_portal.outbox import messages_for_member
 
 from . import selectors, services
@@ -53,7 +54,7 @@ class UserEditForm(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User]):
+class UserAdmin(ExportAdminMixin, DjangoUserAdmin[User]):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
@@ -216,7 +217,7 @@ STAFF_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
 
 
 @admin.register(Application)
-class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin[Application]):  # type: ignore[misc]
+class ApplicationAdmin(ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[Application]):  # type: ignore[misc]
     form = ApplicationChecklistForm
     transitions = APPLICATION_TRANSITIONS
     workflow_actions = STAFF_ACTIONS
@@ -395,8 +396,18 @@ class MemberApplicationInline(admin.TabularInline[Application, Member]):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin[Member]):
+class MemberAdmin(ExportAdminMixin, admin.ModelAdmin[Member]):
     list_display = ["legal_name", "country", "risk_rating", "approved_at", "public_listing_consent"]
+    export_fields = [
+        "legal_name",
+        "registration_number",
+        "country",
+        "kp_registration",
+        "contract_reference",
+        "risk_rating",
+        "approved_at",
+        "public_listing_consent",
+    ]
     list_filter = [
         "risk_rating",
         ("country", admin.AllValuesFieldListFilter),
@@ -459,7 +470,7 @@ class MemberAdmin(admin.ModelAdmin[Member]):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin[Invitation]):
+class InvitationAdmin(ExportAdminMixin, admin.ModelAdmin[Invitation]):
     list_display = [
         "email",
         "member",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection, connections
+from playwright.sync_api import sync_playwright
 
 from alliance_portal.cache import REDIS_DOWN
 from tests.factories import UserFactory
@@ -152,3 +153,39 @@ def staff_user(db):
 @pytest.fixture
 def db_vendor() -> str:
     return connection.vendor
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for one module's tests, shared by every module with browser tests. Playwright's
+    sync API allows one instance at a time and keeps an event loop running while it lives,
+    which other tests' ``asyncio.run`` (pyHanko's signature validation) cannot share: so it
+    lives no longer than the module using it."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
+    # fixtures around it are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, reference_data, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    yield page
+    context.close()

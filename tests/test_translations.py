@@ -11,7 +11,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "locale" / "ru" / "LC_MESSAGES" / "django.po"
-SOURCES = ["alliance_portal", "members", "licensing", "compliance", "templates", "locale"]
+SOURCES = [
+    "alliance_portal",
+    "members",
+    "licensing",
+    "compliance",
+    "workbench",
+    "templates",
+    "locale",
+]
 
 
 def _ids(po: polib.POFile) -> set[str]:

@@ -4,6 +4,7 @@
 from collections.abc import Callable
 
 from alliance_portal.documents import orphan_files_sweep
+from alliance_portal.exports import exports_expire
 from licensing.services import licences_expire_due, licences_render_missing_pdfs
 
 from .cases import cases_start_delivered_windows
@@ -26,4 +27,5 @@ JOBS: dict[str, Callable[[], object]] = {
     "render_missing_licence_pdfs": licences_render_missing_pdfs,
     "sweep_orphan_files": orphan_files_sweep,
     "start_response_windows": cases_start_delivered_windows,
+    "expire_exports": exports_expire,
 }
