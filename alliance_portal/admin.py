@@ -6,6 +6,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .exports import ExportAdminMixin
 from .models import AuditEvent, Document, OutboxMessage
 from .outbox import SCRUBBED, outbox_acknowledge, outbox_retry
 
@@ -17,7 +18,7 @@ def delivery_history(messages_: QuerySet[OutboxMessage], limit: int = 50) -> Saf
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ExportAdminMixin, admin.ModelAdmin[AuditEvent]):
     """Read-only: the log is written by services and nothing else."""
 
     list_display = ["seq", "created_at", "actor_label", "action", "target_type", "target_label"]
@@ -51,7 +52,7 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin[Document]):
+class DocumentAdmin(ExportAdminMixin, admin.ModelAdmin[Document]):
     """Read-only register of uploads, quarantined ones included; files are downloaded from the
     record they belong to (an application, an attestation), where access is checked."""
 
@@ -92,7 +93,7 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
+class OutboxMessageAdmin(ExportAdminMixin, admin.ModelAdmin[OutboxMessage]):
     """Every e-mail and queued task with its delivery record. Read-only but for two actions
     on failed messages: send again, and acknowledge (seen and dealt with)."""
 

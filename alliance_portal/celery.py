@@ -107,6 +107,12 @@ app.conf.update(
             "schedule": crontab(hour=8, minute=0),
             "args": ["send_notification_digests"],
         },
+        # Export files past their time, and export jobs whose worker died.
+        "expire-exports": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(minute=35),
+            "args": ["expire_exports"],
+        },
         "clear-expired-sessions": {
             "task": "alliance_portal.tasks.sessions_clear_expired",
             "schedule": crontab(hour=3, minute=0),

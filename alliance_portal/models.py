@@ -1,9 +1,14 @@
 import uuid
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .states import Transition
 
 
 class AuditEvent(models.Model):
@@ -247,3 +252,98 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ExportJob(models.Model):
+    """An admin list exported in the background (too many rows to stream in the request).
+
+    The job keeps what it needs to rebuild the list exactly as its requester saw it: the model,
+    the list's query string (filters, search, ordering) and the language. Its file lives in
+    private storage until ``expires_at``; only the requester downloads it.
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("export status", "Queued")
+        RUNNING = "running", pgettext_lazy("export status", "Running")
+        DONE = "done", pgettext_lazy("export status", "Ready")
+        FAILED = "failed", pgettext_lazy("export status", "Failed")
+        EXPIRED = "expired", pgettext_lazy("export status", "Expired")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    model_label = models.CharField(_("list"), max_length=100)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    file_format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    language = models.CharField(_("language"), max_length=8)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    file_name = models.CharField(max_length=255, blank=True, editable=False)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("available until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(file_format__in=["csv", "xlsx"]),
+                name="exportjob_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "done", "failed", "expired"]),
+                name="exportjob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | ~models.Q(file_name=""),
+                name="exportjob_done_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_label} ({self.file_format}, {self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, round(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
+
+    @property
+    def list_title(self) -> str:
+        """The exported list's name, as the admin names it."""
+        try:
+            model = apps.get_model(self.model_label)
+        except (LookupError, ValueError):
+            return self.model_label
+        return capfirst(str(model._meta.verbose_name_plural))
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+_E = ExportJob.Status
+EXPORT_TRANSITIONS: dict[str, Transition] = {
+    "start": Transition.of({_E.QUEUED}, _E.RUNNING),
+    # A run whose worker died mid-way: a later delivery of the task takes the job over.
+    "restart": Transition.of({_E.RUNNING}, _E.RUNNING),
+    "finish": Transition.of({_E.RUNNING}, _E.DONE),
+    "fail": Transition.of({_E.QUEUED, _E.RUNNING}, _E.FAILED),
+    "expire": Transition.of({_E.DONE}, _E.EXPIRED),
+}

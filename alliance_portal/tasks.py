@@ -24,3 +24,12 @@ def email_send(*, to: str, template: str, context: dict[str, object], language: 
     from .emails import email_queue
 
     email_queue(to=to, template=template, context=context, language=language)
+
+
+# A long list takes longer than the default limits allow; the clean-up job gives up a job
+# still running an hour after it started.
+@shared_task(soft_time_limit=40 * 60, time_limit=45 * 60)
+def export_run(job_id: str) -> None:
+    from .exports import export_job_run
+
+    export_job_run(job_id=job_id)

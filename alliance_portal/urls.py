@@ -44,6 +44,7 @@ urlpatterns = [
     path("auditor/", include("compliance.urls_auditor")),
     # Staff pages outside the model admin (home queues, review screen, 360° view, calendar).
     path("admin/workbench/", include("workbench.urls")),
+    path("admin/exports/", include("alliance_portal.exports.urls")),
     path("admin/", admin.site.urls),
     # The REST API under /api/v1/ and the portal's page for API tokens.
     path("", include("api.urls")),

@@ -16,6 +16,7 @@ from alliance_portal.admin import delivery_history
 from alliance_portal.admin_links import member_link
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
+from alliance_portal.exports import ExportAdminMixin
 from alliance_portal.outbox import messages_about
 from alliance_portal.roles import AUDITORS_GROUP
 from alliance_portal.text_limits import TextLimitsMixin
@@ -205,7 +206,9 @@ class NewCycleForm(forms.ModelForm[ReviewCycle]):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ReviewCycle]):
+class ReviewCycleAdmin(  # type: ignore[misc]
+    ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ReviewCycle]
+):
     add_form = NewCycleForm
     transitions = CYCLE_TRANSITIONS
     workflow_actions = {
@@ -339,7 +342,7 @@ class FindingForm(TextLimitsMixin, forms.ModelForm[Finding]):
 
 
 @admin.register(Finding)
-class FindingAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]):  # type: ignore[misc]
+class FindingAdmin(ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]):  # type: ignore[misc]
     add_form = FindingForm
     transitions = FINDING_TRANSITIONS
     workflow_actions = {
@@ -519,7 +522,9 @@ class ConfirmNoticeForm(forms.Form):
 
 
 @admin.register(ForfeitureCase)
-class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ForfeitureCase]):  # type: ignore[misc]
+class ForfeitureCaseAdmin(  # type: ignore[misc]
+    ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ForfeitureCase]
+):
     add_form = NewCaseForm
     transitions = CASE_TRANSITIONS
     workflow_actions = {
@@ -697,7 +702,7 @@ class ForfeitureCaseAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[For
 
 
 @admin.register(ComplianceCertificate)
-class ComplianceCertificateAdmin(admin.ModelAdmin[ComplianceCertificate]):
+class ComplianceCertificateAdmin(ExportAdminMixin, admin.ModelAdmin[ComplianceCertificate]):
     list_display = ["number", "member_name", "outcome", "status", "valid_from", "valid_until"]
     list_filter = ["status", "outcome"]
     search_fields = ["number", "member__legal_name", "verification_code"]
@@ -791,7 +796,7 @@ class CertificateBatchAdmin(admin.ModelAdmin[CertificateBatch]):
 
 
 @admin.register(AuditorGrant)
-class AuditorGrantAdmin(admin.ModelAdmin[AuditorGrant]):
+class AuditorGrantAdmin(ExportAdminMixin, admin.ModelAdmin[AuditorGrant]):
     list_display = ["auditor", "member_name", "expires_on", "granted_by", "created_at"]
     list_filter = ["expires_on"]
     search_fields = ["auditor__email", "member__legal_name"]

@@ -16,6 +16,7 @@ from alliance_portal import text_limits
 from alliance_portal.admin_links import member_link, picker_request
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
+from alliance_portal.exports import ExportAdminMixin
 from members.models import User
 
 from . import services
@@ -114,7 +115,9 @@ class SignatureInline(admin.StackedInline[Signature, LicenceAgreement]):
 
 
 @admin.register(LicenceAgreement)
-class LicenceAgreementAdmin(AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[LicenceAgreement]):  # type: ignore[misc]
+class LicenceAgreementAdmin(  # type: ignore[misc]
+    ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[LicenceAgreement]
+):
     add_form = NewLicenceForm
     transitions = LICENCE_TRANSITIONS
     workflow_actions = LICENCE_ACTIONS

@@ -22,6 +22,7 @@ from alliance_portal.admin import delivery_history
 from alliance_portal.admin_links import member_link, picker_request
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
+from alliance_portal.exports import ExportAdminMixin
 from alliance_portal.outbox import messages_for_member
 from alliance_portal.roles import AUDITORS_GROUP
 
@@ -57,7 +58,7 @@ class UserEditForm(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User]):
+class UserAdmin(ExportAdminMixin, DjangoUserAdmin[User]):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
@@ -244,7 +245,7 @@ STAFF_ACTIONS: dict[str, tuple[Any, type[forms.Form] | None]] = {
 
 
 @admin.register(Application)
-class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin[Application]):  # type: ignore[misc]
+class ApplicationAdmin(ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[Application]):  # type: ignore[misc]
     form = ApplicationChecklistForm
     transitions = APPLICATION_TRANSITIONS
     workflow_actions = STAFF_ACTIONS
@@ -462,7 +463,7 @@ class MemberApplicationInline(admin.TabularInline[Application, Member]):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin[Member]):
+class MemberAdmin(ExportAdminMixin, admin.ModelAdmin[Member]):
     list_display = [
         "legal_name",
         "country",
@@ -470,6 +471,16 @@ class MemberAdmin(admin.ModelAdmin[Member]):
         "approved_at",
         "public_listing_consent",
         "overview",
+    ]
+    export_fields = [
+        "legal_name",
+        "registration_number",
+        "country",
+        "kp_registration",
+        "contract_reference",
+        "risk_rating",
+        "approved_at",
+        "public_listing_consent",
     ]
     list_filter = [
         "risk_rating",
@@ -541,7 +552,7 @@ class MemberAdmin(admin.ModelAdmin[Member]):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin[Invitation]):
+class InvitationAdmin(ExportAdminMixin, admin.ModelAdmin[Invitation]):
     list_display = [
         "email",
         "member_name",

@@ -269,6 +269,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Without a broker the outbox is relayed inside the process, right after each commit.
 ALLIANCE_OUTBOX_INLINE = env.bool("ALLIANCE_OUTBOX_INLINE", default=not _broker)
 
+# Admin list exports: up to this many rows are streamed in the request; longer lists are
+# written by a Celery job with a progress page, and its file is kept this many hours.
+ALLIANCE_EXPORT_INLINE_ROWS = env.int("ALLIANCE_EXPORT_INLINE_ROWS", default=2000)
+ALLIANCE_EXPORT_KEEP_HOURS = env.int("ALLIANCE_EXPORT_KEEP_HOURS", default=24)
+
 # --- Logging ------------------------------------------------------------------------
 
 LOGGING = {

@@ -4,6 +4,7 @@
 from collections.abc import Callable
 
 from alliance_portal.documents import orphan_files_sweep
+from alliance_portal.exports import exports_expire
 from alliance_portal.notifications import notification_digests_send
 from licensing.services import licences_expire_due, licences_render_missing_pdfs
 
@@ -30,4 +31,5 @@ JOBS: dict[str, Callable[[], object]] = {
     "start_response_windows": cases_start_delivered_windows,
     "notify_expired_auditor_grants": auditor_grants_expired_notify,
     "send_notification_digests": notification_digests_send,
+    "expire_exports": exports_expire,
 }

@@ -20,7 +20,13 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from alliance_portal.emails import absolute_url, email_queue
-from alliance_portal.models import Notification, OutboxMessage
+from alliance_portal.exports import (
+    export_job_run,
+    export_job_start,
+    export_list,
+    exportable_admin,
+)
+from alliance_portal.models import ExportJob, Notification, OutboxMessage
 from alliance_portal.notifications import DAILY
 from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
@@ -199,6 +205,8 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             self._seed_members(users)
         self._seed_notifications(users)
+
+        self._seed_exports(users)
         for email in users:
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         verify = absolute_url(reverse("verify:code", args=[DEMO_VERIFICATION_CODE]))
@@ -421,6 +429,20 @@ class Command(BaseCommand):
                     expires_on=timezone.localdate() + timedelta(days=365),
                 ),
             )
+
+    @staticmethod
+    def _seed_exports(users: dict[str, User]) -> None:
+        """A members list ready to download under "My exports" for each staff login."""
+        members_list = exportable_admin("members.member")
+        for email in ("staff@example.com", "decider@example.com"):
+            user = users[email]
+            kept = ExportJob.objects.filter(requested_by=user).exclude(
+                status__in=[ExportJob.Status.FAILED, ExportJob.Status.EXPIRED]
+            )
+            if not kept.exists():
+                export = export_list(members_list, user=user, query="")
+                job = export_job_start(actor=user, export=export, file_format="xlsx", query="")
+                export_job_run(job_id=str(job.pk))
 
     @staticmethod
     def _sign_licence(staff: User, signatory: User, member: Member) -> None:
