@@ -206,7 +206,7 @@ class NewCycleForm(forms.ModelForm[ReviewCycle]):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(  # type: ignore[misc]
+class ReviewCycleAdmin(
     ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ReviewCycle]
 ):
     add_form = NewCycleForm
