@@ -21,6 +21,7 @@ from licensing.signing import consents
 from members.models import Membership, Role
 from members.services import applications
 from tests.factories import (
+    CHECKLIST_DONE,
     UserFactory,
     answer_everything,
     auditor,
@@ -81,6 +82,9 @@ def test_exactly_one_email_per_moment_in_the_recipients_language(
     moments.advance()
 
     applications.application_resubmit(actor=applicant, application=application, answer="Sent.")
+    # Staff tick the review checklist in the admin before approving (approval requires it).
+    type(application).objects.filter(pk=application.pk).update(**CHECKLIST_DONE)
+    application.refresh_from_db()
     member = applications.application_approve(
         actor=staff_user, application=application, risk_rating="low"
     )

@@ -37,6 +37,8 @@ DATA_FIELDS = {
     "compliance.ForfeitureCase": ["narrative", "response", "decision_reasons"],
     "compliance.Submission": ["typed_name", "review_note"],
     "alliance_portal.Document": ["original_name"],
+    # A notification keeps the subject of the e-mail it mirrors, in the language it was sent in.
+    "alliance_portal.Notification": ["subject"],
 }
 ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 WORD = re.compile(r"[A-Za-z]{4,}")

@@ -45,7 +45,11 @@ def test_removal_without_confirmation_changes_nothing_then_undo_puts_it_back(cli
     remove, restore = _urls(item)
     client.force_login(signatory)
     detail = client.get(reverse("compliance:cycle_detail", args=[item.answer.cycle_id]))
-    (link,) = lxml.html.fromstring(detail.content.decode()).xpath(f'//a[@href="{remove}"]')
+    # The link names the criterion: a library document may evidence several.
+    criterion = f"?criterion={item.answer.criterion_id}"
+    (link,) = lxml.html.fromstring(detail.content.decode()).xpath(
+        f'//a[@href="{remove}{criterion}"]'
+    )
     assert link.get("hx-confirm") and link.get("hx-vals") == '{"confirm": "yes"}'
 
     confirm = client.get(remove)

@@ -201,7 +201,7 @@ class TestEvidenceLibrary:
         client.force_login(signatory)
         url = reverse("compliance:evidence_remove", args=[cycle.pk, evidence.document_id])
         second = _criterion_pk(cycle, "1.2")
-        response = client.post(f"{url}?criterion={second}", headers=HTMX)
+        response = client.post(f"{url}?criterion={second}", {"confirm": "yes"}, headers=HTMX)
         assert response.status_code == 200
         remaining = AnswerEvidence.objects.filter(document=evidence.document)
         assert list(remaining.values_list("answer__criterion__code", flat=True)) == ["1.1"]
