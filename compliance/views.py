@@ -102,6 +102,27 @@ def _row_response(
     return render(request, f"compliance/includes/{template}.html", context, status=status)
 
 
+def _row_result(
+    request: HttpRequest,
+    cycle_pk: int,
+    criterion_pk: int,
+    template: str,
+    error: str,
+    **extra: Any,
+) -> HttpResponse:
+    """The answer to a change of one row: the row again with htmx (400 when refused), else
+    back to the criterion on the attestation page with the error as a message."""
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        return redirect(
+            reverse("compliance:cycle_detail", args=[cycle_pk]) + f"#criterion-{criterion_pk}"
+        )
+    return _row_response(
+        request, cycle_pk, criterion_pk, template, status=400 if error else 200, **extra
+    )
+
+
 @login_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _or_404(selectors.cycle_for_user, _me(request), pk)
@@ -131,20 +152,8 @@ def answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespons
             error = " ".join(exc.messages)
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if not request.htmx:  # type: ignore[attr-defined]
-        if error:
-            messages.error(request, error)
-        return redirect(
-            reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}"
-        )
-    return _row_response(
-        request,
-        pk,
-        criterion_pk,
-        "answer_saved",
-        status=400 if error else 200,
-        row_error=error,
-        saved=not error,
+    return _row_result(
+        request, pk, criterion_pk, "answer_saved", error, row_error=error, saved=not error
     )
 
 
@@ -172,20 +181,7 @@ def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRes
             error = " ".join(exc.messages)
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if not request.htmx:  # type: ignore[attr-defined]
-        if error:
-            messages.error(request, error)
-        return redirect(
-            reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}"
-        )
-    return _row_response(
-        request,
-        pk,
-        criterion_pk,
-        "evidence_changed",
-        status=400 if error else 200,
-        upload_error=error,
-    )
+    return _row_result(request, pk, criterion_pk, "evidence_changed", error, upload_error=error)
 
 
 @login_required
@@ -213,20 +209,7 @@ def evidence_attach(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRes
             error = " ".join(exc.messages)
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if not request.htmx:  # type: ignore[attr-defined]
-        if error:
-            messages.error(request, error)
-        return redirect(
-            reverse("compliance:cycle_detail", args=[pk]) + f"#criterion-{criterion_pk}"
-        )
-    return _row_response(
-        request,
-        pk,
-        criterion_pk,
-        "evidence_changed",
-        status=400 if error else 200,
-        upload_error=error,
-    )
+    return _row_result(request, pk, criterion_pk, "evidence_changed", error, upload_error=error)
 
 
 def _criterion_param(request: HttpRequest) -> int | None:
