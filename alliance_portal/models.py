@@ -83,6 +83,10 @@ class Document(models.Model):
         help_text=_("Empty for documents the portal generated itself."),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    # The document's own dates (a registration, a policy, an audited statement), apart from the
+    # upload: a document past ``expires_on`` no longer counts as evidence.
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("document")

@@ -145,6 +145,22 @@ class Member(models.Model):
         default=False,
         help_text=_("The member agrees to appear in the public register while in good standing."),
     )
+    former_names = models.TextField(
+        _("former names"),
+        blank=True,
+        max_length=text_limits.NOTE,
+        validators=[MaxLengthValidator(text_limits.NOTE)],
+        help_text=_("One per line: names the company was registered under before."),
+    )
+    no_owner_reason = models.TextField(
+        _("why no person owns 25 % or more"),
+        blank=True,
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+        help_text=_(
+            "Given instead of beneficial owners when no natural person owns or controls 25 % or more."
+        ),
+    )
     approved_at = models.DateTimeField(_("approved at"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -375,6 +391,22 @@ class Application(models.Model):
     public_listing_consent = models.BooleanField(
         _("List the company in the public register of members once licensed."), default=False
     )
+    former_names = models.TextField(
+        _("former names"),
+        blank=True,
+        max_length=text_limits.NOTE,
+        validators=[MaxLengthValidator(text_limits.NOTE)],
+        help_text=_("One per line: names the company was registered under before."),
+    )
+    no_owner_reason = models.TextField(
+        _("why no person owns 25 % or more"),
+        blank=True,
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+        help_text=_(
+            "Given instead of beneficial owners when no natural person owns or controls 25 % or more."
+        ),
+    )
 
     # The reviewer's checklist.
     check_identity = models.BooleanField(_("company identity verified"), default=False)
@@ -483,6 +515,135 @@ class Application(models.Model):
         if due is None or self.status not in OPEN_STATUSES:
             return None
         return (due - timezone.localdate()).days
+
+
+class PersonRole(models.TextChoices):
+    OWNER = "owner", _("Beneficial owner")
+    DIRECTOR = "director", _("Director")
+    SIGNATORY = "signatory", _("Authorised signatory")
+
+
+class PersonReview(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned for correction")
+
+
+class KeyPerson(models.Model):
+    """A beneficial owner or key person of an applicant or a member.
+
+    Rows are versions: a change ends the current row (``ended_at``) and adds a new one that
+    ``replaces`` it, so the history stays. An applicant's people are copied to the member when
+    the application is approved. Screening reads the current rows (``ended_at`` is null).
+    """
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="people",
+        null=True,
+        blank=True,
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="people",
+        null=True,
+        blank=True,
+    )
+    role = models.CharField(_("role"), max_length=16, choices=PersonRole.choices)
+    name = models.CharField(
+        _("full name"), max_length=200, help_text=_("As written in the passport, in its script.")
+    )
+    name_latin = models.CharField(_("full name in Latin letters"), max_length=200, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    nationality = CountryField(_("nationality"), blank=True)
+    country_of_residence = CountryField(_("country of residence"), blank=True)
+    ownership_percent = models.DecimalField(
+        _("share owned (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    control = models.CharField(
+        _("kind of control"),
+        max_length=200,
+        blank=True,
+        help_text=_("How the person controls the company if not (only) through shares."),
+    )
+    document = models.ForeignKey(
+        "alliance_portal.Document",
+        verbose_name=_("supporting document"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces"),
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    review_status = models.CharField(
+        _("review"), max_length=16, choices=PersonReview.choices, default=PersonReview.PENDING
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    review_comment = models.TextField(
+        _("review comment"),
+        blank=True,
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
+
+    class Meta:
+        verbose_name = _("key person")
+        verbose_name_plural = _("key people")
+        ordering = ["role", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=PersonRole.values), name="keyperson_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_status__in=PersonReview.values),
+                name="keyperson_review_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(application__isnull=False) | models.Q(member__isnull=False),
+                name="keyperson_has_owner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ownership_percent__isnull=True)
+                | models.Q(ownership_percent__gte=0, ownership_percent__lte=100),
+                name="keyperson_share_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "ended_at"], name="keyperson_member_idx"),
+            models.Index(fields=["application", "ended_at"], name="keyperson_application_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class InformationRequest(models.Model):

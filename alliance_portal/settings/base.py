@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "members",
     "licensing",
     "compliance",
+    "screening",
+    "trust",
     "workbench",
     "api",
 ]

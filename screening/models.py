@@ -1,0 +1,1 @@
+"""Sanctions and PEP lists, list versions, matches and their triage (DESIGN §6)."""
