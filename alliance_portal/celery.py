@@ -34,6 +34,10 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     timezone="UTC",
     beat_schedule={
+        "link-audit-chain": {
+            "task": "alliance_portal.tasks.audit_chain_link",
+            "schedule": 60.0,
+        },
         "verify-audit-chain": {
             "task": "alliance_portal.tasks.audit_chain_verify",
             "schedule": crontab(hour=2, minute=15),

@@ -16,11 +16,16 @@ class AuditEvent(models.Model):
 
     ``hash = sha256(prev_hash + canonical JSON of the row)``, so changing, removing or
     reordering any row breaks every hash after it; ``manage.py verify_audit_chain`` finds
-    the first broken row. On PostgreSQL a trigger refuses UPDATE and DELETE outright.
-    Rows are written only by ``alliance_portal.audit.audit_record``.
+    the first broken row. Rows are written only by ``alliance_portal.audit.audit_record``,
+    which appends them unchained (``seq``, ``prev_hash`` and ``hash`` empty) so that writers
+    never wait for each other; the chainer (``audit_chain_extend``) links them in order right
+    after their transactions commit. On PostgreSQL a trigger refuses DELETE, and any UPDATE
+    but the chainer's one-time setting of the chain columns of an unchained row.
     """
 
-    seq = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    seq = models.PositiveBigIntegerField(
+        _("sequence"), unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("time"), editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -39,17 +44,32 @@ class AuditEvent(models.Model):
     target_label = models.CharField(_("target"), max_length=255, blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    # NULL, not "": the chain columns are empty together until the chainer sets them.
+    prev_hash = models.CharField(_("previous hash"), max_length=64, null=True, blank=True)  # noqa: DJ001
+    hash = models.CharField(_("hash"), max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        ordering = ["-seq"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+        # Insertion order: rows not yet chained have no sequence number.
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+            # The chainer's work list stays small however long the log grows.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unchained_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(seq__isnull=True, prev_hash__isnull=True, hash__isnull=True)
+                | models.Q(seq__isnull=False, prev_hash__isnull=False, hash__isnull=False),
+                name="audit_chain_columns_together",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.target_label}".strip()
+        return f"#{self.seq or '-'} {self.action} {self.target_label}".strip()
 
 
 class Document(models.Model):

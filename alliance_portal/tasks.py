@@ -3,13 +3,20 @@ from importlib import import_module
 from celery import shared_task
 from django.conf import settings
 
-from .audit import audit_chain_monitor
+from .audit import audit_chain_extend, audit_chain_monitor
 
 
 @shared_task
 def audit_chain_verify() -> dict[str, object]:
     report = audit_chain_monitor()
     return {"ok": report.ok, "checked": report.checked, "broken_seq": report.broken_seq}
+
+
+@shared_task
+def audit_chain_link() -> int:
+    """Chain what the writers' own after-commit chaining left behind (it gives way to a
+    chainer already running)."""
+    return audit_chain_extend()
 
 
 @shared_task

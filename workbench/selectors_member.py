@@ -140,9 +140,9 @@ def member_audit_events(member: Member) -> QuerySet[AuditEvent]:
 
 
 def member_timeline(member: Member, *, before: int | None = None) -> Rows:
-    """One page of the member's audit trail, newest first; ``before`` a sequence number for
-    the older pages."""
+    """One page of the member's audit trail, newest first; ``before`` an event id for the
+    older pages (ids follow insertion; rows just written have no sequence number yet)."""
     events = member_audit_events(member)
     if before is not None:
-        events = events.filter(seq__lt=before)
-    return _newest(events.order_by("-seq"), TIMELINE_PAGE)
+        events = events.filter(id__lt=before)
+    return _newest(events.order_by("-id"), TIMELINE_PAGE)

@@ -1,6 +1,13 @@
 """The tamper-evident audit log. Services call :func:`audit_record` inside their transaction."""
 
-from .chain import ChainReport, audit_chain_monitor, audit_chain_verify
+from .chain import ChainReport, audit_chain_extend, audit_chain_monitor, audit_chain_verify
 from .services import audit_record, client_ip
 
-__all__ = ["ChainReport", "audit_chain_monitor", "audit_chain_verify", "audit_record", "client_ip"]
+__all__ = [
+    "ChainReport",
+    "audit_chain_extend",
+    "audit_chain_monitor",
+    "audit_chain_verify",
+    "audit_record",
+    "client_ip",
+]

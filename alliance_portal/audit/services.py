@@ -1,7 +1,9 @@
 import json
+import time
 from typing import Any
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
@@ -10,10 +12,7 @@ from django.utils import timezone
 
 from alliance_portal.models import AuditEvent
 
-from .chain import GENESIS_HASH, event_hash
-
-# Any constant works; it only has to be the same for every process writing the log.
-_CHAIN_LOCK_KEY = 0x414C4C49  # "ALLI"
+from .chain import audit_chain_extend
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -58,28 +57,6 @@ def _clean_ip(ip: str | None) -> str | None:
         return None
 
 
-def _chain_lock_sql(user: Any | None) -> str:
-    """Take, in one round trip, the locks this transaction still lacks, then the chain lock.
-
-    The foreign keys Django creates are checked at COMMIT, each check taking FOR KEY SHARE on
-    the row pointed to. Made after the chain lock, such a check would wait, holding the chain
-    lock, for a transaction that changed that row's key columns (a licence getting its signed
-    PDF: ``signed_pdf`` is unique) and now waits for the chain lock itself: a deadlock. So the
-    checks pending so far run now (SET CONSTRAINTS ... IMMEDIATE, then back to deferred, as
-    Django's check_constraints() does), and the event's actor row is share-locked now.
-    """
-    statements = ["SET CONSTRAINTS ALL IMMEDIATE", "SET CONSTRAINTS ALL DEFERRED"]
-    if user is not None and user.pk is not None:
-        table = connection.ops.quote_name(user._meta.db_table)
-        column = connection.ops.quote_name(user._meta.pk.column)
-        # Quoted names and an integer: nothing from outside reaches the text.
-        key_share = f"SELECT 1 FROM {table} WHERE {column} = {int(user.pk)} FOR KEY SHARE"  # noqa: S608
-        statements.append(key_share)
-    # The key and the user id are integers: no parameters, so one simple-protocol query.
-    statements.append(f"SELECT pg_advisory_xact_lock({int(_CHAIN_LOCK_KEY)})")
-    return "; ".join(statements)
-
-
 def audit_record(
     *,
     actor: Any | None,
@@ -91,33 +68,49 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the audit log, inside the caller's transaction.
 
-    Appends are serialised (an advisory lock on PostgreSQL; SQLite's immediate transactions
-    already hold the write lock) so that every row links to the one before it. The lock is
-    held until the caller's transaction ends, so it is the last lock a transaction takes
-    (docs/architecture.md, "Lock order"): services lock their rows and write first, and
-    record their event last.
+    The row is written unchained, so concurrent writers never wait for one another (one
+    global lock held until every writer's commit capped the log at a few hundred events a
+    second). Once the caller's transaction commits, the chainer links it (and whatever else
+    committed meanwhile) into the hash chain, unless this process chained less than
+    ``ALLIANCE_AUDIT_CHAIN_INTERVAL`` seconds ago; the beat job and ``audit_chain_verify``
+    chain anything a busy moment left behind. The content is fixed from the insert on: the
+    trigger refuses any change but the chainer's one-time setting of the chain columns.
     """
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    # Store exactly what we hash: the payload after a JSON round trip (UUIDs, dates -> text).
+    # Store exactly what will be hashed: the payload after a JSON round trip (UUIDs, dates ->
+    # text), floats and NULs made safe for jsonb.
     clean_payload = _storable(json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder)))
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(_chain_lock_sql(user))
-        last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
-        event = AuditEvent(
-            seq=(last["seq"] + 1) if last else 1,
-            prev_hash=last["hash"] if last else GENESIS_HASH,
-            created_at=timezone.now(),
-            actor=user,
-            actor_label=(user.get_username() if user else "")[:254],
-            action=action,
-            target_type=target._meta.label_lower if target is not None else "",
-            target_id=str(target.pk) if target is not None else "",
-            target_label=_text(str(target))[:255] if target is not None else "",
-            payload=clean_payload,
-            ip=_clean_ip(ip or client_ip(request)),
-        )
-        event.hash = event_hash(event)
-        event.save(force_insert=True)
+    event = AuditEvent.objects.create(
+        created_at=timezone.now(),
+        actor=user,
+        actor_label=(user.get_username() if user else "")[:254],
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=_text(str(target))[:255] if target is not None else "",
+        payload=clean_payload,
+        ip=_clean_ip(ip or client_ip(request)),
+    )
+    _chain_after_commit()
     return event
+
+
+def _chain_after_commit() -> None:
+    """Ask, once per transaction, for the chainer to run when the transaction commits."""
+    if any(entry[1] is _chain_now for entry in connection.run_on_commit):
+        return
+    # robust: the caller's work is committed; a failed chaining is logged and the beat job
+    # picks the rows up.
+    transaction.on_commit(_chain_now, robust=True)
+
+
+_last_chained = -float("inf")  # time.monotonic() of this process's last after-commit pass
+
+
+def _chain_now() -> None:
+    global _last_chained  # one clock per process, on purpose
+    now = time.monotonic()
+    if now - _last_chained < settings.ALLIANCE_AUDIT_CHAIN_INTERVAL:
+        return
+    _last_chained = now
+    audit_chain_extend(wait=False)

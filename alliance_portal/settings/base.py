@@ -253,6 +253,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # default). Failed attempts are retried after 30 s, 1 min, 2 min … up to an hour apart, for
 # three days, then the message is marked failed for staff to see.
 ALLIANCE_OUTBOX_HORIZON_HOURS = env.float("ALLIANCE_OUTBOX_HORIZON_HOURS", default=72)
+# Audit rows are chained after their writer commits, by each process at most once in this many
+# seconds (under load one pass links many rows); the beat job "link-audit-chain" chains what is
+# left every minute.
+ALLIANCE_AUDIT_CHAIN_INTERVAL = env.float("ALLIANCE_AUDIT_CHAIN_INTERVAL", default=1.0)
 ALLIANCE_OUTBOX_RETRY_SECONDS = env.float("ALLIANCE_OUTBOX_RETRY_SECONDS", default=30)
 ALLIANCE_OUTBOX_RETRY_MAX_SECONDS = env.float("ALLIANCE_OUTBOX_RETRY_MAX_SECONDS", default=3600)
 # A relay that claimed a batch and died: its rows are tried again after this lease.

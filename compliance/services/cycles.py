@@ -259,7 +259,7 @@ def evidence_restore(
                 target_id=str(locked.pk),
                 payload__document=str(document_id),
             )
-            .order_by("-seq")
+            .order_by("-id")
             .first()
         )
         if removal is None or "criterion" not in removal.payload:

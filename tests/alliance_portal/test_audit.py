@@ -10,18 +10,27 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliance_portal.audit import audit_chain_verify, audit_record
+from alliance_portal.audit import audit_chain_extend, audit_chain_verify, audit_record
 from alliance_portal.audit.chain import GENESIS_HASH, event_hash
 from alliance_portal.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import login_with_mfa
 
 
+def _chained(events: list[AuditEvent]) -> list[AuditEvent]:
+    """The events as the chainer linked them (tests run inside a transaction that never
+    commits, so the after-commit chaining does not happen on its own)."""
+    audit_chain_extend()
+    return list(AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("seq"))
+
+
 def _record_some(actor, n: int = 5) -> list[AuditEvent]:
-    return [
-        audit_record(actor=actor, action="test.event", target=actor, payload={"n": i, "x": "é"})
-        for i in range(n)
-    ]
+    return _chained(
+        [
+            audit_record(actor=actor, action="test.event", target=actor, payload={"n": i, "x": "é"})
+            for i in range(n)
+        ]
+    )
 
 
 def _tamper(sql: str, params: list[Any]) -> None:
@@ -122,6 +131,106 @@ class TestAppendOnlyOnPostgres:
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db
+class TestChainingOnPostgres:
+    """The trigger lets exactly one change through: the chainer filling in the chain columns
+    of a row that has none, nothing else changed."""
+
+    def test_the_chainer_links_an_unchained_row(self, user):
+        event = audit_record(actor=user, action="test.event")
+        assert (event.seq, event.prev_hash, event.hash) == (None, None, None)
+        assert audit_chain_extend() == 1
+        event.refresh_from_db()
+        assert event.seq == 1 and event.prev_hash == GENESIS_HASH
+        assert event.hash == event_hash(event)
+
+    def test_chain_columns_once_set_cannot_be_set_again(self, user):
+        [event] = _chained([audit_record(actor=user, action="test.event")])
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(seq=7, hash="f" * 64)
+        event.refresh_from_db()
+        assert event.seq == 1
+
+    def test_content_cannot_change_with_the_chain_columns(self, user):
+        event = audit_record(actor=user, action="test.event")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(
+                seq=1, prev_hash=GENESIS_HASH, hash="f" * 64, action="test.changed"
+            )
+        event.refresh_from_db()
+        assert event.action == "test.event" and event.seq is None
+
+    def test_an_unchained_row_cannot_be_changed_either(self, user):
+        event = audit_record(actor=user, action="test.event")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(payload={"n": 1})
+        event.refresh_from_db()
+        assert event.payload == {}
+
+
+@pytest.fixture
+def chain_clock(monkeypatch):
+    """This process has not chained yet (another test may have, a moment ago)."""
+    from alliance_portal.audit import services
+
+    monkeypatch.setattr(services, "_last_chained", -float("inf"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_are_chained_when_their_transaction_commits(chain_clock):
+    user = UserFactory()
+    with transaction.atomic():
+        event = audit_record(actor=user, action="test.event")
+        audit_record(actor=user, action="test.event")
+        # Inside the writer's transaction the row waits, unchained: no lock is held for it.
+        assert AuditEvent.objects.get(pk=event.pk).seq is None
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+    assert audit_chain_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_process_chains_at_most_once_per_interval(chain_clock, settings):
+    from alliance_portal.tasks import audit_chain_link
+
+    settings.ALLIANCE_AUDIT_CHAIN_INTERVAL = 3600
+    user = UserFactory()
+    first = audit_record(actor=user, action="test.event")
+    second = audit_record(actor=user, action="test.event")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.seq == 1 and second.seq is None
+    # The beat job links what the interval left behind.
+    assert audit_chain_link.delay().get() == 1
+    second.refresh_from_db()
+    assert second.seq == 2 and second.prev_hash == first.hash
+
+
+@pytest.mark.django_db
+def test_the_beat_job_chains_what_is_left(user):
+    from alliance_portal.celery import app as celery_app
+    from alliance_portal.tasks import audit_chain_link
+
+    assert celery_app.conf.beat_schedule["link-audit-chain"]["task"] == (
+        "alliance_portal.tasks.audit_chain_link"
+    )
+    for _ in range(3):
+        audit_record(actor=user, action="test.event")
+    assert audit_chain_link.delay().get() == 3
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+    assert audit_chain_link.delay().get() == 0
+
+
+@pytest.mark.django_db
+def test_the_chainer_works_in_batches(user):
+    events = [audit_record(actor=user, action="test.event", payload={"n": i}) for i in range(7)]
+    assert audit_chain_extend(batch_size=3) == 7
+    assert list(AuditEvent.objects.order_by("seq").values_list("pk", flat=True)) == [
+        e.pk for e in events
+    ]
+    assert audit_chain_verify().ok
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_keep_one_unbroken_chain():
     user = UserFactory()
@@ -146,7 +255,7 @@ def test_concurrent_writers_keep_one_unbroken_chain():
         thread.join()
     assert errors == []
     report = audit_chain_verify()
-    assert report.ok
+    assert report.ok and report.unchained == 0
     assert AuditEvent.objects.filter(action="test.concurrent").count() == 40
 
 
@@ -158,7 +267,7 @@ class TestAuthenticationEvents:
         client.post(login, {"login": "ivan@example.org", "password": "wrong password!"})
         client.post(login, {"login": "ivan@example.org", "password": PASSWORD})
         client.post(reverse("account_logout"))
-        rows = list(AuditEvent.objects.order_by("seq").values_list("action", "actor", "payload"))
+        rows = list(AuditEvent.objects.order_by("id").values_list("action", "actor", "payload"))
         assert rows == [
             ("auth.login_failed", None, {"login": "ivan@example.org"}),
             ("auth.login", user.pk, {}),
@@ -178,7 +287,7 @@ class TestAuditAdmin:
         response = client.get(url, {"action": "test.event", "actor__id__exact": other.pk})
         assert response.status_code == 200
         assert response.context["cl"].result_count == 3
-        event = AuditEvent.objects.earliest("seq")
+        event = AuditEvent.objects.earliest("id")
         detail = client.get(reverse("admin:alliance_portal_auditevent_change", args=[event.pk]))
         assert detail.status_code == 200
         assert b'name="_save"' not in detail.content
@@ -318,6 +427,7 @@ class TestStoredAsHashed:
     )
     def test_any_json_payload_round_trips_through_the_database(self, user, payload):
         event = audit_record(actor=user, action="test.payload", payload={"value": payload})
+        audit_chain_extend()
         stored = AuditEvent.objects.get(pk=event.pk)
         assert event_hash(stored) == stored.hash
 
@@ -363,10 +473,12 @@ class TestEveryFieldIsCovered:
         ],
     )
     def test_a_rewritten_actor_or_ip_is_caught(self, user, column, value):
-        events = [
-            audit_record(actor=user, action="test.event", ip="192.0.2.1", payload={"n": i})
-            for i in range(4)
-        ]
+        events = _chained(
+            [
+                audit_record(actor=user, action="test.event", ip="192.0.2.1", payload={"n": i})
+                for i in range(4)
+            ]
+        )
         if value == "other":
             value = UserFactory().pk
         with transaction.atomic():

@@ -30,7 +30,7 @@ class TestRiskRating:
         response = staff.put(url, {"risk_rating": "high"}, content_type="application/json")
         assert response.status_code == 200 and response.json()["risk_rating"] == "high"
         assert Member.objects.get(pk=company_a.member.pk).risk_rating == "high"
-        service_event, token_event = AuditEvent.objects.order_by("-seq")[:2][::-1]
+        service_event, token_event = AuditEvent.objects.order_by("-id")[:2][::-1]
         assert service_event.action == "member.risk_rating_changed"
         assert service_event.payload == {"from": "medium", "to": "high"}
         assert token_event.action == "api_token.used"

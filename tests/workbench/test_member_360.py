@@ -150,13 +150,13 @@ class TestContent:
         events = first.context["timeline"].items
         assert [e.action for e in events] == ["member.note_4", "member.note_3", "member.note_2"]
         assert first.context["timeline"].more
-        older = staff_client.get(page_url(member), {"before": events[-1].seq})
+        older = staff_client.get(page_url(member), {"before": events[-1].pk})
         assert [e.action for e in older.context["timeline"].items] == [
             "member.note_1",
             "member.note_0",
             "case.notice_sent",
         ]
-        assert f"?before={events[-1].seq}" in first.content.decode()
+        assert f"?before={events[-1].pk}" in first.content.decode()
         for bad in ("x", "-1", "9" * 40):
             assert staff_client.get(page_url(member), {"before": bad}).status_code == 404
 

@@ -37,3 +37,5 @@ class Command(BaseCommand):
                 )
         self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {report.checked} rows."))
         self.stdout.write(f"Anchor: {report.head}")
+        if report.unchained:
+            self.stdout.write(f"{report.unchained} rows committed meanwhile wait to be chained.")
