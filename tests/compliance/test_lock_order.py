@@ -62,8 +62,7 @@ def no_relay(settings):
 
 
 # Where the render stops while the other transaction runs: while it renders (the shape of
-# the reported deadlock), or with its row locked and written, just before its event takes the
-# chain lock (the moment left once renders hold no lock).
+# the reported deadlock), or with its row locked and written, just before it records its event.
 PAUSES = ("render", "event")
 
 
@@ -252,29 +251,26 @@ def test_row_locks_let_foreign_key_checks_through(reference_data, monitor):
         assert can_lock(monitor, table, licence.pk, "UPDATE")
 
 
-def test_an_event_settles_the_foreign_key_checks_before_the_chain_lock(reference_data, monitor):
-    """Django checks foreign keys at COMMIT, after the chain lock; recording an event runs
-    the checks pending so far (and share-locks the actor) before it takes that lock."""
+def test_recording_an_event_takes_no_lock(reference_data, monitor):
+    """An event is an unchained insert: the actor's row, the target's row and the chainer's
+    lock stay free until the writer commits, so writers never queue behind each other."""
+    from alliance_portal.audit.chain import _CHAIN_LOCK_KEY
+
     licence = licence_in("active")
     actor = UserFactory(staff=True)
     with transaction.atomic():
-        ReviewCycle.objects.create(
-            member=licence.member,
-            licence=licence,
-            kind="ad_hoc",
-            due_on=timezone.localdate() + timedelta(days=30),
-        )
-        # Nothing checked yet: the licence row is free.
-        assert can_lock(monitor, "licensing_licenceagreement", licence.pk, "UPDATE")
         audit_record(actor=actor, action="test.event", target=licence)
-        assert not can_lock(monitor, "licensing_licenceagreement", licence.pk, "UPDATE")
-        assert not can_lock(monitor, "members_user", actor.pk, "UPDATE")
+        assert can_lock(monitor, "members_user", actor.pk, "UPDATE")
+        assert can_lock(monitor, "licensing_licenceagreement", licence.pk, "UPDATE")
+        with monitor.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+            assert cursor.fetchone()[0]
 
 
 # --- every transaction: locks and writes first, its events last --------------------------------
 
 LOCKING = re.compile(r"\bFOR (NO KEY )?UPDATE\b|\bFOR SHARE\b|^\s*(UPDATE|DELETE)\b", re.I)
-CHAIN_LOCK = "pg_advisory_xact_lock"
+EVENT = re.compile(r'^\s*INSERT INTO "alliance_portal_auditevent"', re.I)
 
 
 class Transactions:
@@ -294,16 +290,12 @@ class Transactions:
             self.current = []
 
     def late_locks(self) -> list[list[str]]:
-        """Per transaction, what locked or wrote rows after its first event took the chain lock."""
+        """Per transaction, what locked or wrote rows after its first event."""
         late = []
         for statements in self.done:
-            first = next((i for i, sql in enumerate(statements) if CHAIN_LOCK in sql), None)
+            first = next((i for i, sql in enumerate(statements) if EVENT.search(sql)), None)
             if first is not None:
-                found = [
-                    sql
-                    for sql in statements[first + 1 :]
-                    if CHAIN_LOCK not in sql and LOCKING.search(sql)
-                ]
+                found = [sql for sql in statements[first + 1 :] if LOCKING.search(sql)]
                 if found:
                     late.append(found)
         return late
@@ -335,8 +327,9 @@ def transactions() -> Iterator[Transactions]:
 def test_every_transaction_records_its_events_after_its_locks_and_writes(
     reference_data, no_relay, quick_certificates
 ):
-    """After its first event (the chain lock) a transaction locks, updates and deletes
-    nothing more: composite services lock and write everything first."""
+    """After its first event a transaction locks, updates and deletes nothing more:
+    composite services lock and write everything first, so an event never describes a write
+    that then had to wait or failed."""
     staff, judge = UserFactory(staff=True), decider()
     # A renewal signed while the old licence runs (the old one is ended in the same go).
     old = licence_in("active")
@@ -378,6 +371,8 @@ def test_every_transaction_records_its_events_after_its_locks_and_writes(
         certificate_services.certificate_batch_run(batch_id=batch.pk)
         certificate_services.certificate_batches_resume()
     assert len(recorded.done) > 10
+    with_events = [t for t in recorded.done if any(EVENT.search(sql) for sql in t)]
+    assert len(with_events) > 10
     assert recorded.late_locks() == []
     # What the flows did (so the check above looked at something).
     first.refresh_from_db()
