@@ -7,7 +7,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal.states import Transition
-from licensing.models import Criterion, LicenceAgreement
+from licensing.models import Criterion, GuidelinesVersion, LicenceAgreement
 from members.models import Member
 
 
@@ -88,6 +88,16 @@ class ReviewCycle(models.Model):
         null=True,
         blank=True,
     )
+    # The edition attested to: the latest published when the cycle opened (the licence keeps
+    # the edition it incorporated). Empty only on rows made before editions were tracked.
+    guidelines = models.ForeignKey(
+        GuidelinesVersion,
+        verbose_name=_("Guidelines edition"),
+        on_delete=models.PROTECT,
+        related_name="review_cycles",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("review cycle")
@@ -126,6 +136,17 @@ class ReviewCycle(models.Model):
         return self.status in ANSWERABLE_STATUSES
 
     @property
+    def edition(self) -> GuidelinesVersion:
+        """The Guidelines edition attested to."""
+        if self.guidelines_id:
+            return self.guidelines  # type: ignore[return-value]
+        return self.licence.guidelines
+
+    @property
+    def edition_id(self) -> int:
+        return self.guidelines_id or self.licence.guidelines_id
+
+    @property
     def review_returned(self) -> bool:
         """The reviewer's notes are the member's to read once the review came back."""
         return self.status in (_C.CHANGES_REQUESTED, _C.ACCEPTED, _C.REJECTED)
@@ -162,6 +183,16 @@ class Answer(models.Model):
         blank=True,
     )
     reviewer_note = models.TextField(_("reviewer's note"), blank=True)
+    # Kept unchanged from the member's last accepted review: the answer it was copied from,
+    # cleared once the member changes the answer or its evidence.
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried forward from"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("answer")

@@ -1,10 +1,19 @@
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from alliance_portal.models import Document
-from licensing.models import GuidelinesSection, LicenceAgreement
+from licensing.models import (
+    CriterionChange,
+    CriterionMapping,
+    GuidelinesSection,
+    GuidelinesVersion,
+    LicenceAgreement,
+)
+from licensing.selectors import acknowledgement_pending
 from members.models import Member, User
 
 from .models import (
@@ -34,11 +43,13 @@ def cycle_for_user(user: User, pk: int) -> ReviewCycle:
     """A cycle with everything the attestation page shows, in a fixed number of queries."""
     return (
         cycles_visible_to(user)
-        .select_related("member", "licence__guidelines")
+        .select_related("member", "licence__guidelines", "guidelines")
         .prefetch_related(
             Prefetch(
                 "answers",
-                queryset=Answer.objects.select_related("criterion__section").prefetch_related(
+                queryset=Answer.objects.select_related(
+                    "criterion__section", "carried_from__cycle"
+                ).prefetch_related(
                     Prefetch("evidence", queryset=AnswerEvidence.objects.select_related("document"))
                 ),
             ),
@@ -198,6 +209,8 @@ def cycle_progress(cycle: ReviewCycle) -> Progress:
 class AnswerRow:
     answer: Answer
     gaps: list[str]  # what it still lacks before the cycle can be submitted, in words
+    offer: "CarryOffer | None" = None  # the last accepted answer, to keep with one click
+    change: CriterionMapping | None = None  # how the criterion differs from the last review's
 
 
 @dataclass
@@ -218,8 +231,11 @@ class SectionProgress:
         return self.complete == self.total
 
 
-def cycle_sections(cycle: ReviewCycle) -> list[SectionProgress]:
-    """The cycle's answers by section, in order, with each section's progress (prefetched)."""
+def cycle_sections(
+    cycle: ReviewCycle, carry: "CarryForward | None" = None
+) -> list[SectionProgress]:
+    """The cycle's answers by section, in order, with each section's progress (prefetched),
+    and what the last accepted review offers for each when ``carry`` is given."""
     sections: dict[int, SectionProgress] = {}
     for answer in cycle.answers.all():
         criterion = answer.criterion
@@ -227,10 +243,117 @@ def cycle_sections(cycle: ReviewCycle) -> list[SectionProgress]:
             criterion.section_id, SectionProgress(section=criterion.section)
         )
         gaps = answer_gaps(answer)
-        entry.rows.append(AnswerRow(answer=answer, gaps=gaps))
+        entry.rows.append(
+            AnswerRow(
+                answer=answer,
+                gaps=gaps,
+                offer=carry.offers.get(criterion.pk) if carry else None,
+                change=carry.changes.get(criterion.pk) if carry else None,
+            )
+        )
         entry.answered += bool(answer.answer)
         entry.complete += not gaps
     return sorted(sections.values(), key=lambda entry: entry.section.number)
+
+
+# --- Carrying answers forward from the last accepted review ---------------------------
+
+
+@dataclass
+class CarryOffer:
+    """The member's accepted answer to a criterion (or to the same criterion of the previous
+    edition), and its evidence split into still valid and expired."""
+
+    source: Answer
+    confirmed_at: datetime | None  # when the review that accepted it was decided
+    valid: list[Document]
+    expired: list[Document]
+
+
+@dataclass
+class CarryForward:
+    """What a cycle may carry forward, by criterion of the cycle's edition."""
+
+    last: ReviewCycle | None = None
+    offers: dict[int, CarryOffer] = field(default_factory=dict)
+    # When the last review was under another edition: the mapping line of each criterion.
+    changes: dict[int, CriterionMapping] = field(default_factory=dict)
+    edition: GuidelinesVersion | None = None
+
+    def offer_for(self, answer: Answer) -> CarryOffer | None:
+        """An offer still to take: none once kept, or while the answer is the member's own."""
+        offer = self.offers.get(answer.criterion_id)
+        if offer is None or answer.carried_from_id is not None:
+            return None
+        return offer
+
+    @property
+    def open_offers(self) -> int:
+        return len(self.offers)
+
+
+def still_valid(document: Document, today: date | None = None) -> bool:
+    """Evidence counts while its document has not expired (no expiry date: always)."""
+    if document.quarantined:
+        return False
+    return document.expires_on is None or document.expires_on >= (today or timezone.localdate())
+
+
+def last_accepted_cycle(member_id: int, before: ReviewCycle | None = None) -> ReviewCycle | None:
+    cycles = ReviewCycle.objects.filter(member_id=member_id, status=CycleStatus.ACCEPTED)
+    if before is not None:
+        cycles = cycles.exclude(pk=before.pk)
+    return cycles.select_related("licence", "guidelines").order_by("-decided_at", "-pk").first()
+
+
+def carry_forward_for(cycle: ReviewCycle) -> CarryForward:
+    """Per criterion of the cycle, the last accepted answer that may be kept unchanged: the
+    same criterion under the same edition, or the one the mapping calls "same" under a new
+    edition (a changed or new criterion is asked again). A fixed number of queries, however
+    many criteria and documents."""
+    last = last_accepted_cycle(cycle.member_id, before=cycle)
+    result = CarryForward(last=last, edition=cycle.edition)
+    if last is None:
+        return result
+    if last.edition_id == cycle.edition_id:
+        pairs = {pk: pk for pk in (a.criterion_id for a in cycle.answers.all())}
+    else:
+        lines = CriterionMapping.objects.filter(version_id=cycle.edition_id).select_related(
+            "previous"
+        )
+        result.changes = {line.criterion_id: line for line in lines if line.criterion_id}
+        pairs = {
+            new_id: line.previous_id
+            for new_id, line in result.changes.items()
+            if line.change == CriterionChange.SAME and line.previous_id
+        }
+    sources = (
+        Answer.objects.filter(cycle=last, criterion_id__in=set(pairs.values()))
+        .exclude(answer="")
+        .prefetch_related(
+            Prefetch("evidence", queryset=AnswerEvidence.objects.select_related("document"))
+        )
+    )
+    by_criterion = {source.criterion_id: source for source in sources}
+    today = timezone.localdate()
+    for new_id, old_id in pairs.items():
+        source = by_criterion.get(old_id)
+        if source is None:
+            continue
+        documents = [link.document for link in source.evidence.all()]
+        result.offers[new_id] = CarryOffer(
+            source=source,
+            confirmed_at=last.decided_at,
+            valid=[d for d in documents if still_valid(d, today)],
+            expired=[d for d in documents if not still_valid(d, today)],
+        )
+    return result
+
+
+def cycle_awaits_acknowledgement(cycle: ReviewCycle) -> bool:
+    """The cycle attests to an edition the member's licence did not incorporate, and no
+    signatory of the member has acknowledged it yet."""
+    return acknowledgement_pending(cycle.licence, cycle.edition_id)
 
 
 def certificate_by_code(code: str) -> ComplianceCertificate | None:
@@ -341,6 +464,10 @@ class ReviewRow:
     answer: Answer
     previous: dict[str, Any] | None = None
     findings: list[Finding] = field(default_factory=list)
+    # Against the last accepted review: kept unchanged with one click (or pre-filled under a
+    # new edition), and how the criterion changed when that review was under another edition.
+    carried: bool = False
+    change: CriterionMapping | None = None
 
     @property
     def previous_answer_label(self) -> str:
@@ -387,10 +514,12 @@ def _changed(answer: Answer, before: dict[str, Any]) -> bool:
 def cycle_for_review(pk: int) -> ReviewScreen:
     """Everything the staff review screen shows of a cycle, in a number of queries that does
     not grow with its criteria, their evidence and notes, or the number of members."""
-    cycle = ReviewCycle.objects.select_related("member", "licence__guidelines").get(pk=pk)
+    cycle = ReviewCycle.objects.select_related("member", "licence__guidelines", "guidelines").get(
+        pk=pk
+    )
     answers = (
         Answer.objects.filter(cycle=cycle)
-        .select_related("criterion__section")
+        .select_related("criterion__section", "carried_from__cycle")
         .prefetch_related(
             Prefetch("evidence", queryset=AnswerEvidence.objects.select_related("document")),
             Prefetch("notes", queryset=ReviewNote.objects.select_related("author")),
@@ -402,6 +531,27 @@ def cycle_for_review(pk: int) -> ReviewScreen:
         findings.setdefault(finding.criterion_id or 0, []).append(finding)
     previous = previous_submission(cycle)
     before = {entry["criterion"]: entry for entry in (previous.answers if previous else [])}
+    changes: dict[int, CriterionMapping] = {}
+    # For a first round the review compared with is the last accepted one already (none:
+    # nothing to compare with); a later round looks it up.
+    last: ReviewCycle | None = None
+    if previous is not None and previous.cycle_id != cycle.pk:
+        last = previous.cycle
+    elif previous is not None:
+        last = last_accepted_cycle(cycle.member_id, before=cycle)
+    if last is not None and last.edition_id != cycle.edition_id:
+        # The last accepted review was under the previous edition: each criterion is the
+        # same as, changed from or new to one of it, and is compared with the one it maps from.
+        lines = CriterionMapping.objects.filter(version_id=cycle.edition_id).select_related(
+            "criterion", "previous"
+        )
+        changes = {line.criterion_id: line for line in lines if line.criterion_id}
+        if previous is not None and previous.cycle_id == last.pk:
+            before = {
+                line.criterion.code: before[line.previous.code]
+                for line in changes.values()
+                if line.criterion and line.previous and line.previous.code in before
+            }
     sections: list[tuple[GuidelinesSection, list[ReviewRow]]] = []
     for answer in answers:
         entry = before.get(answer.criterion.code)
@@ -409,6 +559,8 @@ def cycle_for_review(pk: int) -> ReviewScreen:
             answer=answer,
             previous=entry if entry is not None and _changed(answer, entry) else None,
             findings=findings.get(answer.criterion_id, []),
+            carried=answer.carried_from_id is not None,
+            change=changes.get(answer.criterion_id),
         )
         if not sections or sections[-1][0].pk != answer.criterion.section_id:
             sections.append((answer.criterion.section, []))
@@ -438,7 +590,7 @@ def cycles_for_auditor(user: User) -> QuerySet[ReviewCycle]:
     return (
         ReviewCycle.objects.filter(member__in=granted_member_ids(user))
         .exclude(status=CycleStatus.OPEN)
-        .select_related("member", "licence__guidelines")
+        .select_related("member", "licence__guidelines", "guidelines")
         .order_by("-opened_at", "-pk")
     )
 

@@ -36,6 +36,12 @@ urlpatterns = [
         views.evidence_restore,
         name="evidence_restore",
     ),
+    path(
+        "cycles/<int:pk>/criteria/<int:criterion_pk>/keep/",
+        views.answer_keep,
+        name="answer_keep",
+    ),
+    path("cycles/<int:pk>/keep/", views.cycle_keep_all, name="cycle_keep_all"),
     path("cycles/<int:pk>/submit/", views.cycle_submit, name="cycle_submit"),
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path(

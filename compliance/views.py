@@ -15,7 +15,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from alliance_portal.documents import UploadRejected, document_response
@@ -123,12 +126,106 @@ def _row_result(
     )
 
 
+def _acknowledge_first(request: HttpRequest, cycle: ReviewCycle) -> HttpResponse | None:
+    """The page that stands in for an attestation to an edition the member has not yet
+    acknowledged (403), or None when it may be worked."""
+    if not (cycle.is_answerable and selectors.cycle_awaits_acknowledgement(cycle)):
+        return None
+    return render(
+        request,
+        "compliance/cycle_acknowledge_first.html",
+        {
+            "cycle": cycle,
+            "edition": cycle.edition,
+            "can_acknowledge": can_submit_attestation(_me(request), cycle.member),
+        },
+        status=403,
+    )
+
+
 @login_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _or_404(selectors.cycle_for_user, _me(request), pk)
     if refused := refuse_method(request, "GET"):
         return refused
-    return render(request, "compliance/cycle_detail.html", _cycle_context(request, cycle))
+    if first := _acknowledge_first(request, cycle):
+        return first
+    context = _cycle_context(request, cycle)
+    if context["editable"]:
+        carry = selectors.carry_forward_for(cycle)
+        context["carry"] = carry
+        context["sections"] = selectors.cycle_sections(cycle, carry)
+        context["keepable"] = sum(
+            1
+            for answer in cycle.answers.all()
+            if not answer.answer and carry.offer_for(answer) is not None
+        )
+    return render(request, "compliance/cycle_detail.html", context)
+
+
+@login_required
+def answer_keep(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    """Keep the last accepted answer to one criterion, with its still-valid evidence."""
+    answer = _or_404(selectors.answer_for_user, _me(request), pk, criterion_pk)
+    if refused := refuse_method(request, "POST"):
+        return refused
+    try:
+        carried = services.answer_carry_forward(
+            actor=_me(request), cycle=answer.cycle, criterion=answer.criterion, request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(code)s: last review's answer kept.") % {"code": answer.criterion.code},
+        )
+        _tell_left_behind(request, [carried])
+    return redirect(
+        reverse("compliance:cycle_detail", args=[pk])
+        + f"#criterion-{slugify(answer.criterion.code)}"
+    )
+
+
+@login_required
+def cycle_keep_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep last review's answers for every criterion still unanswered."""
+    cycle = _or_404(selectors.cycle_for_user, _me(request), pk)
+    if refused := refuse_method(request, "POST"):
+        return refused
+    try:
+        carried = services.cycle_carry_forward_all(actor=_me(request), cycle=cycle, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d answer kept from the last review.",
+                "%(count)d answers kept from the last review.",
+                len(carried),
+            )
+            % {"count": len(carried)},
+        )
+        _tell_left_behind(request, carried)
+    return redirect("compliance:cycle_detail", pk)
+
+
+def _tell_left_behind(request: HttpRequest, carried: list[Any]) -> None:
+    for item in carried:
+        for document in item.expired:
+            messages.warning(
+                request,
+                _(
+                    "%(code)s: “%(name)s” expired on %(date)s and was not kept. "
+                    "Upload a current document."
+                )
+                % {
+                    "code": item.answer.criterion.code,
+                    "name": document.original_name,
+                    "date": date_format(document.expires_on),
+                },
+            )
 
 
 @login_required
@@ -297,6 +394,8 @@ def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     if not can_submit_attestation(_me(request), cycle.member):
         raise PermissionDenied
+    if first := _acknowledge_first(request, cycle):
+        return first
     if request.method == "POST":
         # The declaration binds the company: the signatory proves who they are again unless
         # they just did (allauth keeps this POST and replays it once they have).

@@ -19,18 +19,21 @@ from alliance_portal.documents import document_response
 from alliance_portal.exports import ExportAdminMixin
 from members.models import User
 
-from . import services
+from . import editions, services
 from .agreement import PLACEHOLDERS, check_template_text
 from .models import (
     LICENCE_TRANSITIONS,
     AgreementTemplate,
     Criterion,
+    CriterionMapping,
+    GuidelinesAcknowledgement,
     GuidelinesSection,
     GuidelinesVersion,
     LicenceAgreement,
     LicenceStatus,
     Signature,
 )
+from .selectors import edition_mapping_problems, previous_edition
 
 
 class ReasonForm(forms.Form):
@@ -317,11 +320,98 @@ class CriterionInline(admin.StackedInline[Criterion, GuidelinesSection]):
     ]
 
 
+class CriterionMappingInline(admin.TabularInline[CriterionMapping, GuidelinesVersion]):
+    """The mapping from the previous edition, line by line; saved through
+    ``GuidelinesVersionAdmin.save_formset`` (the mapping services)."""
+
+    model = CriterionMapping
+    fk_name = "version"
+    extra = 0
+    fields = ["change", "criterion", "previous", "note"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        object_id = (
+            request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        )
+        version = GuidelinesVersion.objects.filter(pk=object_id).first() if object_id else None
+        if db_field.name == "criterion":
+            kwargs["queryset"] = Criterion.objects.filter(section__version=version).select_related(
+                "section"
+            )
+        elif db_field.name == "previous":
+            before = previous_edition(version) if version is not None else None
+            kwargs["queryset"] = Criterion.objects.filter(section__version=before).select_related(
+                "section"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class GuidelinesAcknowledgementInline(admin.TabularInline[GuidelinesAcknowledgement, Any]):
+    """Members' acknowledgements of the edition: a record, never edited."""
+
+    model = GuidelinesAcknowledgement
+    extra = 0
+    fields = readonly_fields = ("member", "typed_name", "acknowledged_at", "ip", "user_agent")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GuidelinesAcknowledgement]:
+        return super().get_queryset(request).select_related("member")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(GuidelinesVersion)
 class GuidelinesVersionAdmin(admin.ModelAdmin[GuidelinesVersion]):
     list_display = ["edition", "title_en", "adopted_on", "published_at"]
-    readonly_fields = ["published_at"]
-    actions = ["publish"]
+    readonly_fields = ["published_at", "mapping_status"]
+    actions = ["publish", "propose_mapping"]
+    inlines = [CriterionMappingInline, GuidelinesAcknowledgementInline]
+
+    @admin.display(description=_("Mapping from the previous edition"))
+    def mapping_status(self, obj: GuidelinesVersion) -> str:
+        if obj.pk is None:
+            return "—"
+        problems = edition_mapping_problems(obj)
+        if not problems:
+            return str(_("Complete."))
+        return " ".join(problems)
+
+    @admin.action(description=_("Propose the mapping from the previous edition by code"))
+    def propose_mapping(self, request: HttpRequest, queryset: QuerySet[GuidelinesVersion]) -> None:
+        for version in queryset:
+            try:
+                added = editions.criterion_mappings_propose(
+                    actor=request.user,  # type: ignore[arg-type]
+                    version=version,
+                    request=request,
+                )
+            except ValidationError as error:
+                messages.error(request, f"{version}: {' '.join(error.messages)}")
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(edition)s: %(count)d mapping lines proposed; check them before publishing."
+                    )
+                    % {"edition": version, "count": added},
+                )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        lines = formset.save(commit=False)  # what changed; the services write it
+        try:
+            for line in formset.deleted_objects:
+                editions.criterion_mapping_delete(actor=actor, mapping=line, request=request)
+            for line in lines:
+                editions.criterion_mapping_save(actor=actor, mapping=line, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
 
     @admin.action(description=_("Publish the selected editions"))
     def publish(self, request: HttpRequest, queryset: QuerySet[GuidelinesVersion]) -> None:

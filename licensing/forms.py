@@ -29,3 +29,17 @@ class SignForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.MultipleChoiceField, self.fields["accepted"]).choices = consents()
+
+
+class AcknowledgeForm(forms.Form):
+    typed_name = forms.CharField(
+        label=_("Your full name"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "name"}),
+    )
+    declared = forms.BooleanField(
+        label=_("I acknowledge the new edition for the company."),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

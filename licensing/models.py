@@ -19,7 +19,10 @@ def _localised(obj: object, field: str) -> str:
 
 # An edition is named in English when it is published (its `edition`, also its key); its name
 # in the reader's language comes from the catalogue. An edition not listed shows its own name.
-EDITION_NAMES = {"2nd edition": pgettext_lazy("Guidelines edition", "2nd edition")}
+EDITION_NAMES = {
+    "2nd edition": pgettext_lazy("Guidelines edition", "2nd edition"),
+    "3rd edition": pgettext_lazy("Guidelines edition", "3rd edition"),
+}
 
 
 class GuidelinesVersion(models.Model):
@@ -346,3 +349,139 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.typed_name} — {self.licence}"
+
+
+class CriterionChange(models.TextChoices):
+    """How a criterion of an edition relates to the edition before it."""
+
+    SAME = "same", pgettext_lazy("criterion change", "Same")
+    CHANGED = "changed", pgettext_lazy("criterion change", "Changed")
+    NEW = "new", pgettext_lazy("criterion change", "New")
+    REMOVED = "removed", pgettext_lazy("criterion change", "Removed")
+
+
+_M = CriterionChange
+
+
+class CriterionMapping(models.Model):
+    """One line of the mapping from the previous edition to an edition being written: a new
+    criterion the same as, changed from, or new to the previous edition's, or a previous
+    criterion removed. Staff complete it before publishing; publishing refuses a gap. Cycles
+    under the new edition carry forward the answers of the "same" criteria."""
+
+    version = models.ForeignKey(
+        GuidelinesVersion,
+        verbose_name=_("edition"),
+        on_delete=models.CASCADE,
+        related_name="mappings",
+    )
+    change = models.CharField(_("change"), max_length=8, choices=CriterionChange.choices)
+    criterion = models.ForeignKey(
+        Criterion,
+        verbose_name=_("criterion of this edition"),
+        on_delete=models.CASCADE,
+        related_name="mapped_from",
+        null=True,
+        blank=True,
+    )
+    previous = models.ForeignKey(
+        Criterion,
+        verbose_name=_("criterion of the previous edition"),
+        on_delete=models.PROTECT,
+        related_name="mapped_to",
+        null=True,
+        blank=True,
+    )
+    note = models.CharField(_("what changed"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("criterion mapping")
+        verbose_name_plural = _("criterion mappings")
+        ordering = ["version", "criterion__section__number", "criterion__position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(change__in=CriterionChange.values),
+                name="mapping_change_valid",
+            ),
+            # new: no previous criterion; removed: no new one; same or changed: both.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(change=_M.NEW, previous__isnull=True, criterion__isnull=False)
+                    | models.Q(change=_M.REMOVED, previous__isnull=False, criterion__isnull=True)
+                    | models.Q(
+                        change__in=[_M.SAME, _M.CHANGED],
+                        previous__isnull=False,
+                        criterion__isnull=False,
+                    )
+                ),
+                name="mapping_sides_match_change",
+                violation_error_message=_(
+                    "“Same” and “changed” name a criterion of each edition, “new” only one of "
+                    "this edition, “removed” only one of the previous edition."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["criterion"],
+                name="mapping_once_per_criterion",
+                violation_error_message=_("This criterion is already mapped."),
+            ),
+            models.UniqueConstraint(
+                fields=["version", "previous"],
+                condition=models.Q(change=_M.REMOVED),
+                name="mapping_removed_once",
+                violation_error_message=_("This criterion is already listed as removed."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        new = self.criterion.code if self.criterion_id else "—"  # type: ignore[union-attr]
+        old = self.previous.code if self.previous_id else "—"  # type: ignore[union-attr]
+        return f"{old} → {new} ({self.get_change_display()})"
+
+
+class GuidelinesAcknowledgement(models.Model):
+    """A signatory acknowledging, for their company, a Guidelines edition its licence did not
+    incorporate, before attesting to it: recorded like a declaration."""
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="guidelines_acknowledgements",
+    )
+    version = models.ForeignKey(
+        GuidelinesVersion,
+        verbose_name=_("edition"),
+        on_delete=models.PROTECT,
+        related_name="acknowledgements",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    typed_name = models.CharField(_("name typed"), max_length=200)
+    statement = models.TextField(_("statement"))
+    statement_sha256 = models.CharField(_("SHA-256 of the statement"), max_length=64)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"))
+    authenticated_at = models.DateTimeField(
+        _("signatory last authenticated at"), null=True, blank=True
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Guidelines acknowledgement")
+        verbose_name_plural = _("Guidelines acknowledgements")
+        ordering = ["-acknowledged_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "version"],
+                name="acknowledgement_once_per_member_edition",
+                violation_error_message=_("The company has already acknowledged this edition."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.version.edition_name}"

@@ -1,9 +1,19 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.models import User
 
-from .models import Criterion, GuidelinesSection, GuidelinesVersion, LicenceAgreement, LicenceStatus
+from .models import (
+    Criterion,
+    CriterionChange,
+    CriterionMapping,
+    GuidelinesAcknowledgement,
+    GuidelinesSection,
+    GuidelinesVersion,
+    LicenceAgreement,
+    LicenceStatus,
+)
 
 
 def licences_visible_to(user: User) -> QuerySet[LicenceAgreement]:
@@ -83,3 +93,100 @@ def criterion_of_edition(version_id: int, code: str) -> Criterion:
     return Criterion.objects.select_related("section").get(
         section__version_id=version_id, code=code
     )
+
+
+# --- Editions: the mapping from the previous edition, and members' acknowledgements -----
+
+
+def previous_edition(version: GuidelinesVersion) -> GuidelinesVersion | None:
+    """The published edition this one follows: the latest adopted before it."""
+    return (
+        GuidelinesVersion.objects.filter(
+            published_at__isnull=False, adopted_on__lte=version.adopted_on
+        )
+        .exclude(pk=version.pk)
+        .order_by("-adopted_on", "-pk")
+        .first()
+    )
+
+
+def edition_mappings(version: GuidelinesVersion) -> QuerySet[CriterionMapping]:
+    return CriterionMapping.objects.filter(version=version).select_related(
+        "criterion__section", "previous__section"
+    )
+
+
+def edition_mapping_problems(version: GuidelinesVersion) -> list[str]:
+    """What the mapping from the previous edition still lacks (empty when complete, and for
+    a first edition, which follows none)."""
+    before = previous_edition(version)
+    if before is None:
+        return []
+    criteria = list(Criterion.objects.filter(section__version=version))
+    old = list(Criterion.objects.filter(section__version=before))
+    mappings = list(edition_mappings(version))
+    mapped_new = {m.criterion_id for m in mappings if m.criterion_id}
+    accounted_old = {m.previous_id for m in mappings if m.previous_id}
+    removed = {m.previous_id for m in mappings if m.change == CriterionChange.REMOVED}
+    kept = {m.previous_id for m in mappings if m.change != CriterionChange.REMOVED}
+    old_ids = {c.pk for c in old}
+    problems = []
+    unmapped = [c.code for c in criteria if c.pk not in mapped_new]
+    if unmapped:
+        problems.append(
+            _(
+                "Say for %(codes)s whether it is the same as, changed from or new to the %(edition)s."
+            )
+            % {"codes": ", ".join(unmapped), "edition": before.edition_name}
+        )
+    missing = [c.code for c in old if c.pk not in accounted_old]
+    if missing:
+        problems.append(
+            _(
+                "Say what became of %(codes)s of the %(edition)s: the same or changed as a "
+                "criterion of this edition, or removed."
+            )
+            % {"codes": ", ".join(missing), "edition": before.edition_name}
+        )
+    strangers = sorted(
+        {m.previous.code for m in mappings if m.previous_id and m.previous_id not in old_ids}  # type: ignore[union-attr]
+    )
+    if strangers:
+        problems.append(
+            _("The mapping names criteria that are not in the %(edition)s: %(codes)s.")
+            % {"codes": ", ".join(strangers), "edition": before.edition_name}
+        )
+    both = sorted(c.code for c in old if c.pk in removed and c.pk in kept)
+    if both:
+        problems.append(
+            _("%(codes)s cannot be both removed and kept.") % {"codes": ", ".join(both)}
+        )
+    return problems
+
+
+def edition_for_new_cycle(licence: LicenceAgreement) -> GuidelinesVersion:
+    """The edition a review opened now attests to: the latest published, unless the licence
+    incorporates a later one."""
+    latest = latest_published_guidelines()
+    incorporated = licence.guidelines
+    if latest is None or latest.adopted_on < incorporated.adopted_on:
+        return incorporated
+    return latest
+
+
+def acknowledgement_of(member_id: int, version_id: int) -> GuidelinesAcknowledgement | None:
+    return (
+        GuidelinesAcknowledgement.objects.select_related("user")
+        .filter(member_id=member_id, version_id=version_id)
+        .first()
+    )
+
+
+def acknowledgement_pending(licence: LicenceAgreement, version_id: int) -> bool:
+    """A member attests to an edition its licence did not incorporate only once one of its
+    signatories has acknowledged it."""
+    if version_id == licence.guidelines_id:
+        return False
+    return not GuidelinesAcknowledgement.objects.filter(
+        member_id=licence.member_id, version_id=version_id
+    ).exists()

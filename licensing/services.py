@@ -27,7 +27,7 @@ from alliance_portal.states import move
 from members.models import Member, Role, User
 from members.selectors import people_of
 
-from . import tasks
+from . import editions, tasks
 from .agreement import agreement_text, check_template_text, sha256_text
 from .logo_kit import logo_kit_zip
 from .models import (
@@ -42,7 +42,7 @@ from .models import (
     Signature,
 )
 from .permissions import can_manage_licences, can_sign_licence
-from .selectors import in_good_standing, latest_published_guidelines
+from .selectors import edition_mapping_problems, in_good_standing, latest_published_guidelines
 from .signing import consent_language, consent_sha256, consent_wording, consents
 
 
@@ -559,7 +559,9 @@ def licences_render_missing_pdfs(*, older_than_minutes: int = 5) -> int:
 def guidelines_publish(
     *, actor: User, version: GuidelinesVersion, request: HttpRequest | None = None
 ) -> GuidelinesVersion:
-    """Publish an edition: from now on it cannot change, and licences may incorporate it."""
+    """Publish an edition: from now on it cannot change, licences may incorporate it and
+    reviews opened attest to it. It needs its mapping from the previous edition complete;
+    members with a licence in force are told, to acknowledge it."""
     _require_manager(actor)
     with transaction.atomic():
         locked = lock(GuidelinesVersion, version.pk)
@@ -567,9 +569,16 @@ def guidelines_publish(
             raise ValidationError(_("This edition is already published."))
         if not Criterion.objects.filter(section__version=locked).exists():
             raise ValidationError(_("An edition needs at least one criterion."))
+        problems = edition_mapping_problems(locked)
+        if problems:
+            raise ValidationError(
+                [_("The mapping from the previous edition is incomplete."), *problems],
+                code="mapping",
+            )
         locked.published_at = timezone.now()
         locked.save(update_fields=["published_at"])
         audit_record(actor=actor, action="guidelines.published", target=locked, request=request)
+        editions.members_tell_of_edition(locked)
     return locked
 
 

@@ -9,4 +9,9 @@ urlpatterns = [
     path("licences/<int:pk>/sign/", views.licence_sign, name="licence_sign"),
     path("licences/<int:pk>/agreement.pdf", views.licence_pdf, name="licence_pdf"),
     path("members/<int:member_pk>/logo-kit.zip", views.logo_kit, name="logo_kit"),
+    path(
+        "licences/<int:pk>/guidelines/<int:version_pk>/acknowledge/",
+        views.guidelines_acknowledge,
+        name="guidelines_acknowledge",
+    ),
 ]

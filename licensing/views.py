@@ -17,10 +17,10 @@ from alliance_portal.reauthentication import require_recent_authentication
 from alliance_portal.states import IllegalTransition
 from members.models import User
 
-from . import selectors, services
+from . import editions, selectors, services
 from .agreement import agreement_text, sha256_text
-from .forms import SignForm
-from .models import LicenceAgreement, LicenceStatus
+from .forms import AcknowledgeForm, SignForm
+from .models import GuidelinesVersion, LicenceAgreement, LicenceStatus
 from .permissions import can_sign_licence
 
 
@@ -186,3 +186,65 @@ def register(request: HttpRequest) -> HttpResponse:
 def register_json(request: HttpRequest) -> JsonResponse:
     query, rows = _register_rows(request)
     return JsonResponse({"query": query, "count": len(rows), "members": rows})
+
+
+@login_required
+def guidelines_acknowledge(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
+    """A published edition the licence did not incorporate: what changed, and the
+    signatory's acknowledgement for the company (recorded like a declaration)."""
+    licence = _licence_or_404(request, pk)
+    version = GuidelinesVersion.objects.filter(pk=version_pk, published_at__isnull=False).first()
+    if version is None or version.pk == licence.guidelines_id:
+        raise Http404
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
+    user = _me(request)
+    can_acknowledge = can_sign_licence(user, licence)
+    done = selectors.acknowledgement_of(licence.member_id, version.pk)
+    form = AcknowledgeForm(request.POST or None, initial={"typed_name": user.full_name})
+    errors: list[str] = []
+    if request.method == "POST":
+        if not can_acknowledge:
+            raise PermissionDenied
+        authenticated_at = require_recent_authentication(request)
+        if form.is_valid():
+            try:
+                editions.guidelines_acknowledge(
+                    actor=user,
+                    licence=licence,
+                    version=version,
+                    typed_name=form.cleaned_data["typed_name"],
+                    declared=form.cleaned_data["declared"],
+                    authenticated_at=authenticated_at,
+                    request=request,
+                )
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                messages.success(
+                    request,
+                    _("The %(edition)s is acknowledged. The company's attestation can go on.")
+                    % {"edition": version.edition_name},
+                )
+                return redirect("dashboard")
+        else:
+            errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+    name = (form.data.get("typed_name") or "").strip() if form.is_bound else ""
+    return render(
+        request,
+        "licensing/guidelines_acknowledge.html",
+        {
+            "licence": licence,
+            "version": version,
+            "previous": selectors.previous_edition(version),
+            "mappings": selectors.edition_mappings(version).order_by("change", "pk"),
+            "acknowledgement": done,
+            "can_acknowledge": can_acknowledge and done is None,
+            "form": form,
+            "errors": errors,
+            "statement": editions.acknowledgement_text(
+                licence.member, version, name or user.full_name or user.email
+            ),
+        },
+        status=400 if errors else 200,
+    )

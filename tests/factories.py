@@ -185,6 +185,7 @@ def cycle_for(status="open", licence=None, **fields):
     cycle = ReviewCycle.objects.create(
         member=licence.member,
         licence=licence,
+        guidelines_id=licence.guidelines_id,
         kind="periodic",
         status=status,
         due_on=timezone.localdate() + timedelta(days=30),

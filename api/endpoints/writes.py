@@ -120,7 +120,7 @@ def raise_finding(request: HttpRequest, body: FindingIn) -> Status[dict[str, Any
     criterion = None
     if body.criterion:
         criterion = _referenced(
-            lambda: criterion_of_edition(cycle.licence.guidelines_id, body.criterion or ""),
+            lambda: criterion_of_edition(cycle.edition_id, body.criterion or ""),
             _("The criterion is not one of this cycle's Guidelines."),
         )
     finding = _write(

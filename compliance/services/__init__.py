@@ -1,6 +1,7 @@
 """Every write of the compliance app. Each function takes an explicit actor, runs in one
 transaction and records an audit event in it."""
 
+from .carry_forward import answer_carry_forward, cycle_carry_forward_all
 from .cases import (
     case_add_response_document,
     case_close_window,
@@ -47,6 +48,7 @@ from .findings import (
 )
 
 __all__ = [
+    "answer_carry_forward",
     "answer_note",
     "answer_save",
     "auditor_grant_save",
@@ -65,6 +67,7 @@ __all__ = [
     "certificates_render_pending",
     "certificates_revoke_for_licence",
     "cycle_accept",
+    "cycle_carry_forward_all",
     "cycle_open",
     "cycle_reject",
     "cycle_request_changes",

@@ -103,7 +103,7 @@ def certificate_render(*, certificate_id: int) -> ComplianceCertificate:
     it keeps its state and our PDF stays a generated document no record points to.
     """
     certificate = ComplianceCertificate.objects.select_related(
-        "member", "licence__guidelines", "cycle"
+        "member", "licence__guidelines", "cycle__guidelines"
     ).get(pk=certificate_id)
     if certificate.pdf_id is not None or certificate.status != S.PENDING:
         return certificate  # already rendered, or revoked before it was
@@ -112,6 +112,8 @@ def certificate_render(*, certificate_id: int) -> ComplianceCertificate:
         "certificate": certificate,
         "member": certificate.member,
         "licence": certificate.licence,
+        # The edition attested to, which may be later than the one the licence incorporated.
+        "edition": certificate.cycle.edition,
         "verification_url": url,
         "qr": segno.make(url, error="m").svg_data_uri(scale=4, dark="#0b3b60"),
     }

@@ -23,6 +23,7 @@ from alliance_portal.models import AuditEvent, Document
 from alliance_portal.states import move
 from licensing.agreement import sha256_text
 from licensing.models import Criterion, LicenceStatus
+from licensing.selectors import edition_for_new_cycle
 from members.models import Member, Membership, User
 
 from ..models import (
@@ -39,7 +40,8 @@ from ..models import (
     answer_gaps,
 )
 from ..permissions import can_prepare_attestation, can_review, can_submit_attestation
-from ..selectors import evidence_library_of
+from ..selectors import cycle_awaits_acknowledgement, evidence_library_of
+from .carry_forward import carried_payload, cycle_prefill_from_mapping
 from .certificates import certificate_pending_create, certificate_pending_record
 from .common import lock, required_text, tell_member, tell_staff
 
@@ -106,17 +108,31 @@ def _open(
         problems = cycle_open_problems(locked, due)
         if problems:
             raise ValidationError(problems)
-        licence = locked.licences.get(status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED])
-        cycle = ReviewCycle.objects.create(
-            member=locked, licence=licence, kind=kind, due_on=due, opened_by=actor
+        licence = locked.licences.select_related("guidelines").get(
+            status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]
         )
-        criteria = Criterion.objects.filter(section__version=licence.guidelines_id)
+        edition = edition_for_new_cycle(licence)
+        cycle = ReviewCycle.objects.create(
+            member=locked,
+            licence=licence,
+            guidelines=edition,
+            kind=kind,
+            due_on=due,
+            opened_by=actor,
+        )
+        criteria = Criterion.objects.filter(section__version=edition)
         Answer.objects.bulk_create(Answer(cycle=cycle, criterion=c) for c in criteria)
+        carried = cycle_prefill_from_mapping(cycle=cycle)
         audit_record(
             actor=actor,
             action="cycle.opened",
             target=cycle,
-            payload={"kind": kind, "due_on": due.isoformat()},
+            payload={
+                "kind": kind,
+                "due_on": due.isoformat(),
+                "edition": edition.edition,
+                **({"carried_forward": carried_payload(carried)} if carried else {}),
+            },
             request=request,
         )
         tell_member(locked, "cycle_opened", _cycle_path(cycle), about=cycle, due_on=due.isoformat())
@@ -133,7 +149,27 @@ def _answerable(actor: User, cycle: ReviewCycle) -> ReviewCycle:
             % {"status": locked.get_status_display()},
             code="frozen",
         )
+    _require_acknowledged(locked)
     return locked
+
+
+def _require_acknowledged(cycle: ReviewCycle) -> None:
+    if cycle_awaits_acknowledgement(cycle):
+        raise ValidationError(
+            _(
+                "The attestation follows the %(edition)s of the Guidelines: a signatory of the "
+                "company must acknowledge it first."
+            )
+            % {"edition": cycle.edition.edition_name},
+            code="acknowledgement",
+        )
+
+
+def _no_longer_carried(row: Answer) -> None:
+    """The member changed a kept answer or its evidence: it is theirs again."""
+    if row.carried_from_id is not None:
+        Answer.objects.filter(pk=row.pk).update(carried_from=None)
+        row.carried_from = None
 
 
 def answer_save(
@@ -151,11 +187,15 @@ def answer_save(
     with transaction.atomic():
         _answerable(actor, cycle)
         row = for_update(Answer.objects.all()).get(cycle=cycle, criterion=criterion)
+        if (row.answer, row.explanation) != (answer, explanation[:5000]):
+            row.carried_from = None
         row.answer = answer
         row.explanation = explanation[:5000]  # kept as typed: the page saves while you type
         row.updated_at = timezone.now()
         row.updated_by = actor
-        row.save(update_fields=["answer", "explanation", "updated_at", "updated_by"])
+        row.save(
+            update_fields=["answer", "explanation", "carried_from", "updated_at", "updated_by"]
+        )
         audit_record(
             actor=actor,
             action="cycle.answer_saved",
@@ -183,6 +223,7 @@ def evidence_add(
         if document.quarantined:
             return None
         evidence = AnswerEvidence.objects.create(answer=row, document=document)
+        _no_longer_carried(row)
         audit_record(
             actor=actor,
             action="cycle.evidence_added",
@@ -200,6 +241,7 @@ def evidence_remove(
         cycle = _answerable(actor, evidence.answer.cycle)
         criterion = evidence.answer.criterion.code
         evidence.delete()
+        _no_longer_carried(evidence.answer)
         audit_record(
             actor=actor,
             action="cycle.evidence_removed",
@@ -234,6 +276,7 @@ def evidence_attach(
                 code="attached",
             )
         evidence = AnswerEvidence.objects.create(answer=row, document=document)
+        _no_longer_carried(row)
         audit_record(
             actor=actor,
             action="cycle.evidence_attached",
@@ -268,6 +311,7 @@ def evidence_restore(
         if AnswerEvidence.objects.filter(answer=row, document_id=document_id).exists():
             raise ValidationError(_("This file is already attached."), code="attached")
         evidence = AnswerEvidence.objects.create(answer=row, document_id=document_id)
+        _no_longer_carried(row)
         audit_record(
             actor=actor,
             action="cycle.evidence_restored",
@@ -337,6 +381,7 @@ def cycle_submit(
         if not can_submit_attestation(actor, cycle.member):
             raise PermissionDenied(_("Only a signatory of the company may submit the attestation."))
         locked.status = move(locked, CYCLE_TRANSITIONS, "submit")
+        _require_acknowledged(locked)
         answers = (
             Answer.objects.filter(cycle=locked)
             .select_related("criterion")

@@ -43,7 +43,7 @@ def finding_raise_problems(
     problems = []
     if due_on is not None and due_on <= timezone.localdate():
         problems.append(_("The due date must be in the future."))
-    if criterion is not None and criterion.section.version_id != cycle.licence.guidelines_id:
+    if criterion is not None and criterion.section.version_id != cycle.edition_id:
         problems.append(_("The criterion is not one of this cycle's Guidelines."))
     return problems
 

@@ -69,6 +69,8 @@ def urls_of(a) -> list[str]:
         reverse("compliance:evidence_download", args=[cycle, doc]),
         reverse("compliance:evidence_remove", args=[cycle, doc]),
         reverse("compliance:cycle_submit", args=[cycle]),
+        reverse("compliance:answer_keep", args=[cycle, criterion]),
+        reverse("compliance:cycle_keep_all", args=[cycle]),
         reverse("compliance:finding_detail", args=[finding]),
         reverse("compliance:finding_evidence", args=[finding, a["finding_evidence"].document_id]),
         reverse("compliance:case_detail", args=[case]),

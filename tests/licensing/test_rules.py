@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance_portal.models import AuditEvent
-from licensing import services
+from licensing import editions, services
 from licensing.agreement import agreement_text, sha256_text
 from licensing.models import (
     AgreementTemplate,
@@ -177,6 +177,8 @@ class TestGuidelinesPublish:
             version=draft_edition, number=1, title_en="One", title_ru="Один"
         )
         Criterion.objects.create(section=section, **criterion_fields())
+        # The mapping from the 2nd edition, proposed by code (complete: nothing left unsaid).
+        editions.criterion_mappings_propose(actor=staff_user, version=draft_edition)
         services.guidelines_publish(actor=staff_user, version=draft_edition)
         draft_edition.refresh_from_db()
         published_at = draft_edition.published_at

@@ -31,6 +31,7 @@ from alliance_portal.notifications import DAILY
 from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
 from compliance import services as compliance
+from compliance.management.demo_editions import seed_expired_evidence, seed_third_edition
 from compliance.models import (
     OPEN_CYCLE_STATUSES,
     AnswerChoice,
@@ -486,6 +487,11 @@ class Command(BaseCommand):
 
         self._seed_compliance(users, demo)
         self._seed_evidence_library(users, demo)
+        # This year's review offers last year's answers to keep; one document has expired.
+        past = demo.review_cycles.filter(status=CycleStatus.ACCEPTED).order_by("pk").first()
+        if past is not None:
+            seed_expired_evidence(past)
+        seed_third_edition(staff)
 
         applicant = users["applicant@example.com"]
         if not Application.objects.filter(applicant=applicant).exists():
