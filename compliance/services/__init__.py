@@ -1,6 +1,7 @@
 """Every write of the compliance app. Each function takes an explicit actor, runs in one
 transaction and records an audit event in it."""
 
+from .calendar import member_calendar_token_create, member_calendar_token_revoke
 from .cases import (
     case_add_response_document,
     case_close_window,
@@ -81,6 +82,8 @@ __all__ = [
     "finding_raise",
     "finding_reopen",
     "finding_submit_action",
+    "member_calendar_token_create",
+    "member_calendar_token_revoke",
     "next_review_due",
     "signatory_title",
 ]
