@@ -1,3 +1,4 @@
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -194,3 +195,10 @@ class OutboxMessageAdmin(ExportAdminMixin, admin.ModelAdmin[OutboxMessage]):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+# Single sign-on is configured by settings (ALLIANCE_OIDC_*), never by rows edited here, and no
+# provider tokens are kept; who signed in through it is in the audit log.
+for _social_model in (SocialApp, SocialToken, SocialAccount):
+    if admin.site.is_registered(_social_model):
+        admin.site.unregister(_social_model)

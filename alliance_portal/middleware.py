@@ -48,15 +48,17 @@ class RequireMFAMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.ALLIANCE_REQUIRE_MFA and self._protected(request):
+            records = get_authentication_records(request, request.user)
+            # The company's identity provider asserted a second factor at single sign-on
+            # (alliance_portal.sso): that is this session's second factor.
+            if any(r.get("method") == "mfa" and r.get("type") == "idp" for r in records):
+                return self.get_response(request)
             if not is_mfa_enabled(request.user):
                 messages.warning(
                     request, _("Set up two-factor authentication before you open this area.")
                 )
                 return redirect("mfa_activate_totp")
-            if not any(
-                record.get("method") == "mfa"
-                for record in get_authentication_records(request, request.user)
-            ):
+            if not any(record.get("method") == "mfa" for record in records):
                 query = urlencode({"next": request.get_full_path()})
                 return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
         return self.get_response(request)

@@ -129,7 +129,8 @@ class Document(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """An e-mail or a Celery task, recorded in the transaction of the change that caused it.
+    """An e-mail, a Celery task or a webhook call, recorded in the transaction of the change
+    that caused it.
 
     Nothing in a request talks to SMTP or the broker: the relay (``manage.py outbox_relay``,
     or inline after the commit in the embedded default) delivers pending rows, retries with
@@ -141,6 +142,7 @@ class OutboxMessage(models.Model):
     class Kind(models.TextChoices):
         EMAIL = "email", _("E-mail")
         TASK = "task", _("Task")
+        WEBHOOK = "webhook", _("Webhook")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -174,6 +176,14 @@ class OutboxMessage(models.Model):
     task_name = models.CharField(_("task"), max_length=200, blank=True)
     task_args = models.JSONField(_("arguments"), default=list, blank=True)
     task_kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    # Webhook: the receiver's address; the JSON body is ``body_text`` (signed exactly as kept)
+    # and ``message_id`` the webhook-id, the same on every attempt. The app that recorded it
+    # (api) signs and sends it: see ``alliance_portal.outbox.outbox_sender``.
+    url = models.URLField(_("address"), max_length=2000, blank=True)
+    response_status = models.PositiveSmallIntegerField(
+        _("last answer (HTTP status)"), null=True, blank=True
+    )
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
     # A task queued (in the same transaction) once this message is delivered, with
     # ``message_id=<this row's id>``: how a higher app learns that its notice went out.
     on_delivery = models.CharField(_("then run"), max_length=200, blank=True)
@@ -213,7 +223,8 @@ class OutboxMessage(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["email", "task"]), name="outbox_kind_valid"
+                condition=models.Q(kind__in=["email", "task", "webhook"]),
+                name="outbox_kind_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["pending", "delivered", "failed"]),
@@ -221,7 +232,8 @@ class OutboxMessage(models.Model):
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind="email", recipient="")
-                & ~models.Q(kind="task", task_name=""),
+                & ~models.Q(kind="task", task_name="")
+                & ~models.Q(kind="webhook", url=""),
                 name="outbox_has_destination",
             ),
             models.CheckConstraint(
@@ -234,6 +246,8 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         if self.kind == self.Kind.EMAIL:
             return f"{self.subject} → {self.recipient}"
+        if self.kind == self.Kind.WEBHOOK:
+            return f"{self.subject} → {self.url}"
         return self.task_name
 
 

@@ -1,13 +1,17 @@
-"""The transactional outbox: every e-mail and every queued task is a row written in the
-transaction of the change that caused it, and a relay delivers it.
+"""The transactional outbox: every e-mail, queued task and webhook call is a row written in
+the transaction of the change that caused it, and a relay delivers it.
 
 Services call ``email_queue`` / ``email_people`` / ``task_queue``; nothing else talks to SMTP
-or the broker on behalf of a request. The relay (``relay_pending``) runs in its own process
-(``manage.py outbox_relay``) in production, or inline after the commit in the embedded
-default (``ALLIANCE_OUTBOX_INLINE``). Several relays may run at once: each claims a batch with
-``SELECT … FOR UPDATE SKIP LOCKED`` and leases it (pushes ``next_attempt_at`` forward) before
-it delivers, so no row lock is held while SMTP or the broker answer, and a relay that dies
-mid-batch only delays its rows until the lease ends.
+or the broker on behalf of a request. Webhook calls are recorded by the app that owns the
+subscriptions (``webhook_record``) and sent by the sender it registers (``outbox_sender``):
+this app knows how to retry a call, not whom to call or with which secret.
+
+The relay (``relay_pending``) runs in its own process (``manage.py outbox_relay``) in
+production, or inline after the commit in the embedded default (``ALLIANCE_OUTBOX_INLINE``).
+Several relays may run at once: each claims a batch with ``SELECT … FOR UPDATE SKIP LOCKED``
+and leases it (pushes ``next_attempt_at`` forward) before it delivers, so no row lock is held
+while SMTP, the broker or a webhook receiver answer, and a relay that dies mid-batch only
+delays its rows until the lease ends.
 """
 
 import contextlib
@@ -100,15 +104,55 @@ def task_queue(
     return message
 
 
+def webhook_record(
+    *, url: str, body: str, event: str, about: models.Model | None = None
+) -> OutboxMessage:
+    """Record one webhook call in the caller's transaction. ``body`` is the JSON text sent,
+    unchanged, on every attempt, with one webhook-id (``message_id``)."""
+    message = OutboxMessage.objects.create(
+        kind=Kind.WEBHOOK,
+        url=url,
+        body_text=body,
+        subject=event[:300],
+        message_id=f"msg_{uuid.uuid4().hex}",
+        give_up_at=_give_up_at(),
+        **about_fields(about),
+    )
+    _after_commit()
+    return message
+
+
 # --- delivery -------------------------------------------------------------------------------
 
 
-class _Deferred(Exception):
+class _Undelivered(Exception):
+    def __init__(self, text: str, *, status: int | None = None) -> None:
+        super().__init__(text)
+        self.status = status  # the receiver's answer, when it answered
+
+
+class _Deferred(_Undelivered):
     """Not delivered this time; try again later."""
 
 
-class _Refused(Exception):
+class _Refused(_Undelivered):
     """Can never be delivered (the mail server refused it for good, an unknown task)."""
+
+
+# What a registered sender raises (the receiver answered ``status``, if it answered).
+OutboxDeferred = _Deferred
+OutboxRefused = _Refused
+
+Sender = Callable[[OutboxMessage], int | None]
+_senders: dict[str, Sender] = {}
+
+
+def outbox_sender(kind: str, sender: Sender) -> None:
+    """A higher app delivers the messages of ``kind`` it records (webhook calls): ``sender``
+    returns the receiver's status on success, raises ``OutboxDeferred`` to try again later
+    or ``OutboxRefused`` when it never can succeed. It is called with no transaction open
+    and no row locked."""
+    _senders[kind] = sender
 
 
 @dataclass
@@ -240,12 +284,26 @@ def _mine(message: OutboxMessage) -> models.QuerySet[OutboxMessage]:
     )
 
 
-def _record(message: OutboxMessage, problem: Exception | None, report: RelayReport) -> None:
+def _record(
+    message: OutboxMessage,
+    problem: Exception | None,
+    report: RelayReport,
+    answer: int | None = None,
+) -> None:
     now = timezone.now()
+    if isinstance(problem, _Undelivered):
+        answer = problem.status
+    answered: dict[str, Any] = (
+        {"response_status": answer, "last_attempt_at": now} if message.kind == Kind.WEBHOOK else {}
+    )
     with transaction.atomic():
         if problem is None:
             recorded = _mine(message).update(
-                status=Status.DELIVERED, delivered_at=now, last_error="", **_scrubbed(message)
+                status=Status.DELIVERED,
+                delivered_at=now,
+                last_error="",
+                **answered,
+                **_scrubbed(message),
             )
             if not recorded:
                 logger.warning("Outbox message %s was re-claimed while we sent it", message.pk)
@@ -266,12 +324,18 @@ def _record(message: OutboxMessage, problem: Exception | None, report: RelayRepo
         error = str(problem)[:2000]
         if isinstance(problem, _Refused) or now + backoff(message.attempts) > message.give_up_at:
             _mine(message).update(
-                status=Status.FAILED, failed_at=now, last_error=error, **_scrubbed(message)
+                status=Status.FAILED,
+                failed_at=now,
+                last_error=error,
+                **answered,
+                **_scrubbed(message),
             )
             logger.error("Outbox message %s failed for good: %s", message.pk, error)
             report.failed += 1
         else:
-            _mine(message).update(next_attempt_at=now + backoff(message.attempts), last_error=error)
+            _mine(message).update(
+                next_attempt_at=now + backoff(message.attempts), last_error=error, **answered
+            )
             report.retried += 1
         report.errors.append(error)
 
@@ -305,11 +369,16 @@ def relay_pending(
                     _release(batch[index:])
                     return report
                 problem: Exception | None = None
+                answer: int | None = None
                 try:
                     if message.kind == Kind.EMAIL:
                         delivery.email(message)
-                    else:
+                    elif message.kind == Kind.TASK:
                         delivery.task(message)
+                    elif message.kind in _senders:
+                        answer = _senders[message.kind](message)
+                    else:
+                        raise _Deferred(f"nothing delivers {message.kind!r} messages here")
                 except (_Deferred, _Refused) as error:
                     problem = error
                 except Exception as error:
@@ -317,7 +386,7 @@ def relay_pending(
                     # until the horizon like any failure, never a stuck batch or a dead relay.
                     logger.exception("Outbox message %s could not be delivered", message.pk)
                     problem = _Deferred(f"{type(error).__name__}: {error}")
-                _record(message, problem, report)
+                _record(message, problem, report, answer)
         finally:
             delivery.close()
         if delivery.mail_down or delivery.broker_down:
@@ -375,6 +444,28 @@ def outbox_retry(*, actor: Any, message: OutboxMessage, request: HttpRequest | N
         if changed:
             audit_record(actor=actor, action="outbox.retried", target=message, request=request)
             _after_commit()
+    return bool(changed)
+
+
+def outbox_send_again(*, message: OutboxMessage) -> bool:
+    """Send a webhook call again, delivered or failed, with the same webhook-id (the caller
+    checks who may and writes the audit event, in its transaction). False while it is still
+    pending: it is going out anyway."""
+    if message.kind != Kind.WEBHOOK:
+        raise ValidationError(_("Only webhook calls can be sent again this way."), code="kind")
+    changed = OutboxMessage.objects.filter(
+        pk=message.pk, kind=Kind.WEBHOOK, status__in=[Status.DELIVERED, Status.FAILED]
+    ).update(
+        status=Status.PENDING,
+        next_attempt_at=timezone.now(),
+        give_up_at=_give_up_at(),
+        delivered_at=None,
+        failed_at=None,
+        acknowledged_at=None,
+        acknowledged_by=None,
+    )
+    if changed:
+        _after_commit()
     return bool(changed)
 
 

@@ -153,3 +153,6 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
             request,
             ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", done) % {"n": done},
         )
+
+
+from . import admin_webhooks  # noqa: E402, F401 - registers the webhook admin

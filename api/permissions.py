@@ -1,4 +1,4 @@
-"""Who may hold, make and revoke API tokens."""
+"""Who may hold, make and revoke API tokens, and manage webhooks."""
 
 from typing import Any
 
@@ -53,3 +53,21 @@ def can_revoke_token(actor: User | None, token_user_id: int) -> bool:
     if actor.pk == token_user_id:
         return True
     return bool(actor.is_staff and actor.has_perm("api.change_apitoken"))
+
+
+def can_manage_webhooks(user: User | None) -> bool:
+    return bool(
+        user is not None
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("api.change_webhookendpoint")
+    )
+
+
+def can_resend_webhooks(user: User | None) -> bool:
+    return bool(
+        user is not None
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("api.resend_webhookdelivery")
+    )

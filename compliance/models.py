@@ -750,3 +750,33 @@ class CertificateBatch(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * (self.done + self.skipped) / self.total) if self.total else 100
+
+
+class MemberCalendarToken(models.Model):
+    """A member user's secret for their ICS feed of their companies' due dates. Only the
+    token's SHA-256 is kept: the feed address is shown once; a lost one is replaced."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="member_calendar_tokens",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member calendar feed")
+        verbose_name_plural = _("member calendar feeds")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="member_calendar_token_one_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

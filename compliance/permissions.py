@@ -1,5 +1,5 @@
 from members.models import Member, Role, User
-from members.permissions import role_in
+from members.permissions import role_in, roles_of
 
 
 def can_view_compliance(user: User, member: Member) -> bool:
@@ -41,3 +41,11 @@ def can_decide_cases(user: User | None) -> bool:
     return bool(
         user is not None and user.is_active and user.has_perm("compliance.decide_forfeiturecase")
     )
+
+
+def can_have_calendar_feed(user: User) -> bool:
+    """Those who answer for a company (signatories, compliance officers) follow its dates."""
+    return bool(user.is_authenticated and user.is_active and roles_of(user) & set(CALENDAR_ROLES))
+
+
+CALENDAR_ROLES = (Role.SIGNATORY, Role.COMPLIANCE_OFFICER)

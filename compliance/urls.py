@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_certificates
+from . import views, views_calendar, views_certificates
 
 app_name = "compliance"
 
@@ -55,6 +55,13 @@ urlpatterns = [
         views_certificates.certificate_pdf,
         name="certificate_pdf",
     ),
+    path("calendar/", views_calendar.calendar, name="calendar"),
+    path("calendar/feed/", views_calendar.calendar_token_create, name="calendar_token_create"),
+    path(
+        "calendar/feed/revoke/", views_calendar.calendar_token_revoke, name="calendar_token_revoke"
+    ),
+    # No login: the token in the address is the credential (calendar apps have no session).
+    path("calendar/<str:token>.ics", views_calendar.calendar_feed, name="calendar_feed"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/documents/<uuid:document_id>/", views.case_document, name="case_document"),
 ]

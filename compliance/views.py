@@ -39,7 +39,11 @@ from .forms import (
     TextResponseForm,
 )
 from .models import ReviewCycle
-from .permissions import can_prepare_attestation, can_submit_attestation
+from .permissions import (
+    can_have_calendar_feed,
+    can_prepare_attestation,
+    can_submit_attestation,
+)
 
 
 def _me(request: HttpRequest) -> User:
@@ -68,6 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cycles": selectors.open_cycles_for_dashboard(user),
             "findings": selectors.open_findings_for_dashboard(user),
             "cases": selectors.cases_for_dashboard(user),
+            "can_calendar": can_have_calendar_feed(user),
         },
     )
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from alliance_portal.audit import audit_record, client_ip
 from alliance_portal.documents import document_store_generated
 from alliance_portal.emails import absolute_url, email_people
+from alliance_portal.events import EventName, event_record
 from alliance_portal.jobs import enqueue_on_commit
 from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
@@ -177,6 +178,7 @@ def licence_issue(
             payload={"number": locked.number},
             request=request,
         )
+        event_record(EventName.LICENCE_STATUS_CHANGED, locked)
         _tell_signatories(locked, "licence_issued")
     return locked
 
@@ -269,6 +271,7 @@ def licence_sign(
                 payload={"renewal": locked.number},
                 request=request,
             )
+            event_record(EventName.LICENCE_STATUS_CHANGED, superseded)
         audit_record(
             actor=actor,
             action="licence.signed",
@@ -280,6 +283,7 @@ def licence_sign(
             },
             request=request,
         )
+        event_record(EventName.LICENCE_SIGNED, locked)
         enqueue_on_commit(tasks.licence_render_signed_pdf, locked.pk)
         _tell_signatories(locked, "licence_signed", signer=typed_name)
     return signature
@@ -380,6 +384,7 @@ def _apply_change(
             payload={"reason": reason, **{k: str(v) for k, v in fields.items()}},
             request=request,
         )
+        event_record(EventName.LICENCE_STATUS_CHANGED, locked)
         _tell_signatories(
             locked, "licence_status_changed", status=str(locked.get_status_display()), reason=reason
         )

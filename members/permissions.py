@@ -19,6 +19,13 @@ def _memberships(user: User) -> list[Membership]:
     return cached
 
 
+def roles_of(user: User) -> set[str]:
+    """The person's roles in any company (from the same per-request cache)."""
+    if not user.is_authenticated:
+        return set()
+    return {membership.role for membership in _memberships(user)}
+
+
 def can_view_application(user: User, application: Application) -> bool:
     return application.applicant_id == user.pk or role_in(user, application.member) is not None
 

@@ -1,13 +1,11 @@
 """Due dates for the staff calendar and its ICS feed: five bounded queries, one per kind."""
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from alliance_portal.calendar import DueDate, due_uid
 from compliance.models import (
     OPEN_CYCLE_STATUSES,
     CaseStatus,
@@ -30,27 +28,6 @@ PER_KIND_LIMIT = 500
 AWAITING_MEMBER = [s for s in OPEN_CYCLE_STATUSES if s not in (CycleStatus.SUBMITTED,)]
 
 
-@dataclass(frozen=True)
-class DueDate:
-    uid: str
-    day: date
-    kind: str
-    kind_label: str
-    title: str
-    member: str
-    url: str
-
-
-def _host() -> str:
-    return settings.ALLIANCE_BASE_URL.split("://", 1)[-1].split("/", 1)[0] or "alliance"
-
-
-def _uid(kind: str, pk: Any) -> str:
-    # Stable across feeds and refreshes: the kind and the row, never the date (a moved due
-    # date updates the same event in the subscriber's calendar).
-    return f"{kind}-{pk}@{_host()}"
-
-
 def due_dates(user: User, start: date, end: date) -> list[DueDate]:
     """Due dates from ``start`` to ``end`` (inclusive) of the records this person may see."""
     found: list[DueDate] = []
@@ -60,7 +37,7 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
         ).select_related("member")
         found += [
             DueDate(
-                _uid("cycle", c.pk),
+                due_uid("cycle", c.pk),
                 c.due_on,
                 "cycle",
                 _("Attestation due"),
@@ -77,7 +54,7 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
         ).select_related("cycle__member", "criterion")
         found += [
             DueDate(
-                _uid("finding", f.pk),
+                due_uid("finding", f.pk),
                 f.due_on,
                 "finding",
                 _("Corrective action due"),
@@ -94,7 +71,7 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
         ).select_related("licence__member")
         found += [
             DueDate(
-                _uid("case-window", k.pk),
+                due_uid("case-window", k.pk),
                 k.response_due_on,
                 "case",
                 _("Response window ends"),
@@ -112,7 +89,7 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
         ).select_related("member")
         found += [
             DueDate(
-                _uid("licence-end", lic.pk),
+                due_uid("licence-end", lic.pk),
                 lic.ends_on,
                 "licence",
                 _("Licence ends"),
@@ -130,7 +107,7 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
         ).select_related("member")
         found += [
             DueDate(
-                _uid("certificate-end", cert.pk),
+                due_uid("certificate-end", cert.pk),
                 cert.valid_until,
                 "certificate",
                 _("Certificate ends"),
@@ -142,9 +119,3 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
             for cert in certificates.order_by("valid_until", "pk")[:PER_KIND_LIMIT]
         ]
     return sorted(found, key=lambda d: (d.day, d.kind, d.uid))
-
-
-def feed_range(today: date) -> tuple[date, date]:
-    """The feed looks back a month (so a date just missed is still there) and four years
-    ahead (a licence runs up to three)."""
-    return today - timedelta(days=31), today + timedelta(days=4 * 366)

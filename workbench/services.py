@@ -1,6 +1,5 @@
 """Writes of the workbench: creating and revoking a personal calendar feed token."""
 
-import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied
@@ -10,15 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
+from alliance_portal.calendar import calendar_token_hash
 from alliance_portal.locks import lock
 from members.models import User
 
 from .models import CalendarToken
 from .permissions import can_use_workbench
-
-
-def calendar_token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _require_staff(actor: User) -> None:

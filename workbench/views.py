@@ -4,7 +4,6 @@ the calendar of due dates and its personal ICS feed."""
 from datetime import timedelta
 from typing import Any
 
-import icalendar
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -16,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from alliance_portal.calendar import calendar_token_hash, feed_range, ics_response
 from alliance_portal.emails import absolute_url
 from members.models import User
 
@@ -111,30 +111,17 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     unknown or revoked token, or one of someone no longer staff, is simply not found."""
     found = (
         CalendarToken.objects.select_related("user")
-        .filter(token_hash=services.calendar_token_hash(token), revoked_at__isnull=True)
+        .filter(token_hash=calendar_token_hash(token), revoked_at__isnull=True)
         .first()
     )
     if found is None or not can_use_workbench(found.user):
         raise Http404
     user = found.user
-    start, end = selectors_calendar.feed_range(timezone.localdate())
+    start, end = feed_range(timezone.localdate())
     with translation.override(user.language):
-        feed = icalendar.Calendar()
-        feed.add("prodid", "-//ALROSA ALLIANCE//Staff calendar//EN")
-        feed.add("version", "2.0")
-        feed.add("x-wr-calname", _("ALROSA ALLIANCE due dates"))
-        stamp = timezone.now()
-        for due in selectors_calendar.due_dates(user, start, end):
-            event = icalendar.Event()
-            event.add("uid", due.uid)
-            event.add("dtstamp", stamp)
-            event.add("dtstart", due.day)
-            event.add("dtend", due.day + timedelta(days=1))
-            event.add("summary", due.title)
-            event.add("categories", [due.kind_label])
-            event.add("url", absolute_url(due.url))
-            feed.add_component(event)
-    response = HttpResponse(feed.to_ical(), content_type="text/calendar; charset=utf-8")
-    response.headers["Cache-Control"] = "private, max-age=900"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+        return ics_response(
+            selectors_calendar.due_dates(user, start, end),
+            product="Staff calendar",
+            name=_("ALROSA ALLIANCE due dates"),
+            language=user.language,
+        )

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
     "django_countries",
     "csp",
@@ -178,6 +180,41 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ALROSA ALLIANCE"
 
+# Single sign-on for staff through the company's OpenID Connect provider (alliance_portal/sso.py),
+# on when ALLIANCE_OIDC_SERVER_URL (the issuer) and ALLIANCE_OIDC_CLIENT_ID are set. The
+# redirect URI to register at the provider: <ALLIANCE_BASE_URL>/accounts/oidc/staff/login/callback/
+_oidc_server = env("ALLIANCE_OIDC_SERVER_URL", default="")
+_oidc_client = env("ALLIANCE_OIDC_CLIENT_ID", default="")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": "staff",
+                    "name": env("ALLIANCE_OIDC_NAME", default="Company sign-in (staff)"),
+                    "client_id": _oidc_client,
+                    "secret": env("ALLIANCE_OIDC_CLIENT_SECRET", default=""),
+                    "settings": {"server_url": _oidc_server},
+                }
+            ]
+            if _oidc_server and _oidc_client
+            else []
+        ),
+    }
+}
+SOCIALACCOUNT_ADAPTER = "alliance_portal.sso.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# The provider vouches for the address of its own staff.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# The claim holding the person's groups, and "claim value=Django group" pairs, e.g.
+# ALLIANCE_OIDC_GROUP_MAP="alliance-staff=Customer policy staff,alliance-deciders=Decision makers".
+ALLIANCE_OIDC_GROUPS_CLAIM = env("ALLIANCE_OIDC_GROUPS_CLAIM", default="groups")
+ALLIANCE_OIDC_GROUP_MAP: dict[str, str] = env.dict("ALLIANCE_OIDC_GROUP_MAP", default={})
+
 # Staff (the admin) and auditors (the auditor area) must have enrolled TOTP first.
 ALLIANCE_REQUIRE_MFA = env.bool("ALLIANCE_REQUIRE_MFA", default=True)
 ALLIANCE_MFA_PROTECTED_PATHS = ("/admin/", "/auditor/")
@@ -262,6 +299,11 @@ ALLIANCE_OUTBOX_RETRY_MAX_SECONDS = env.float("ALLIANCE_OUTBOX_RETRY_MAX_SECONDS
 # A relay that claimed a batch and died: its rows are tried again after this lease.
 ALLIANCE_OUTBOX_LEASE_SECONDS = env.int("ALLIANCE_OUTBOX_LEASE_SECONDS", default=300)
 ALLIANCE_OUTBOX_POLL_SECONDS = env.float("ALLIANCE_OUTBOX_POLL_SECONDS", default=1.0)
+# Webhook calls (api/webhooks.py): a receiver has this long to answer. Private, loopback and
+# link-local receivers are allowed here (a receiver on the same machine while developing) and
+# refused in production settings unless ALLIANCE_WEBHOOK_ALLOW_PRIVATE says otherwise.
+ALLIANCE_WEBHOOK_TIMEOUT_SECONDS = env.float("ALLIANCE_WEBHOOK_TIMEOUT_SECONDS", default=5)
+ALLIANCE_WEBHOOK_ALLOW_PRIVATE = env.bool("ALLIANCE_WEBHOOK_ALLOW_PRIVATE", default=True)
 # Staff addresses that receive operational alerts (a broken audit chain, for one).
 ADMINS = [("Portal operators", a) for a in env.list("ALLIANCE_ALERT_EMAILS", default=[])]
 

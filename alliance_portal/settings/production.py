@@ -22,6 +22,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 # E-mails and tasks leave through `manage.py outbox_relay`, never from a request.
 ALLIANCE_OUTBOX_INLINE = False
 REDIS_URL = env("REDIS_URL")
+# Webhooks go to public receivers only (no calls into the portal's own network).
+ALLIANCE_WEBHOOK_ALLOW_PRIVATE = env.bool("ALLIANCE_WEBHOOK_ALLOW_PRIVATE", default=False)
 # CACHES comes from base, built from this same REDIS_URL: Redis, with the in-process fallback
 # while it is down (alliance_portal/cache.py).
 # Staff and auditors always need two-factor authentication here; only local settings relax it.

@@ -2,6 +2,7 @@
 transaction and records an audit event in it."""
 
 from .carry_forward import answer_carry_forward, cycle_carry_forward_all
+from .calendar import member_calendar_token_create, member_calendar_token_revoke
 from .cases import (
     case_add_response_document,
     case_close_window,
@@ -84,6 +85,8 @@ __all__ = [
     "finding_raise",
     "finding_reopen",
     "finding_submit_action",
+    "member_calendar_token_create",
+    "member_calendar_token_revoke",
     "next_review_due",
     "signatory_title",
 ]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
+from alliance_portal.events import EventName, event_record
 from alliance_portal.locks import for_update
 from alliance_portal.models import OutboxMessage
 from alliance_portal.states import move
@@ -375,6 +376,7 @@ def case_decide(
             payload={"decision": decision, "reasons": reasons},
             request=request,
         )
+        event_record(EventName.CASE_DECIDED, locked)
         tell_member(
             licence.member,
             "case_decided",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import document_store_generated
 from alliance_portal.emails import absolute_url, email_user
+from alliance_portal.events import EventName, event_record
 from alliance_portal.jobs import enqueue_on_commit
 from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
@@ -164,6 +165,7 @@ def certificate_render(*, certificate_id: int) -> ComplianceCertificate:
             target=locked,
             payload={"sha256": document.sha256},
         )
+        event_record(EventName.CERTIFICATE_ISSUED, locked)
         tell_member(
             certificate.member,
             "certificate_issued",
@@ -244,6 +246,8 @@ def certificates_revoke_record(
             payload={"reason": reason},
             request=request,
         )
+        if certificate.pdf_id is not None:  # a pending one was never announced as issued
+            event_record(EventName.CERTIFICATE_REVOKED, certificate)
     # One message per member, naming every certificate revoked at once; a pending one was
     # never announced, so it is not mentioned either.
     by_member: dict[int, list[ComplianceCertificate]] = {}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record, client_ip
 from alliance_portal.documents import discard_file_on_rollback, document_store
+from alliance_portal.events import EventName, event_record
 from alliance_portal.locks import for_update
 from alliance_portal.models import AuditEvent, Document
 from alliance_portal.states import move
@@ -422,6 +423,7 @@ def cycle_submit(
             },
             request=request,
         )
+        event_record(EventName.CYCLE_SUBMITTED, locked)
         tell_staff(
             "cycle_submitted",
             "admin:compliance_reviewcycle_change",
@@ -483,6 +485,7 @@ def _decide(
         )
         if certificate is not None:
             certificate_pending_record(certificate=certificate, actor=actor, request=request)
+        event_record(EventName.CYCLE_DECIDED, locked)
         tell_member(
             locked.member,
             "cycle_decided",

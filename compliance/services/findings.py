@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
+from alliance_portal.events import EventName, event_record
 from alliance_portal.states import move
 from licensing.models import Criterion
 from members.models import User
@@ -84,6 +85,7 @@ def finding_raise(
             payload={"severity": severity, "due_on": due_on.isoformat()},
             request=request,
         )
+        event_record(EventName.FINDING_RAISED, finding)
         tell_member(
             cycle.member,
             "finding_raised",

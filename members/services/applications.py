@@ -16,6 +16,7 @@ from alliance_portal import text_limits
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.emails import absolute_url, email_people, email_user
+from alliance_portal.events import EventName, event_record
 from alliance_portal.locks import lock
 from alliance_portal.states import IllegalTransition, move
 from members.models import (
@@ -259,6 +260,7 @@ def application_submit(
         locked.submitted_at = locked.submitted_at or now
         locked.save(update_fields=["status", "submitted_at"])
         audit_record(actor=actor, action="application.submitted", target=locked, request=request)
+        event_record(EventName.APPLICATION_SUBMITTED, locked)
         _notify_staff(locked, "application_submitted")
         _notify_applicant(locked, "application_received")
     return locked
@@ -340,6 +342,7 @@ def application_resubmit(
             payload={"answer": answer},
             request=request,
         )
+        event_record(EventName.APPLICATION_SUBMITTED, locked)
         _notify_staff(locked, "application_resubmitted")
     return locked
 
@@ -405,6 +408,7 @@ def application_approve(
             payload={"member": member.pk, "risk_rating": risk_rating},
             request=request,
         )
+        event_record(EventName.APPLICATION_DECIDED, locked)
         _notify_applicant(locked, "application_approved", reason=locked.decision_reason)
     return member
 
@@ -434,6 +438,7 @@ def application_reject(
             payload={"reason": reason},
             request=request,
         )
+        event_record(EventName.APPLICATION_DECIDED, locked)
         _notify_applicant(locked, "application_rejected", reason=reason)
     return locked
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import RequestFactory
@@ -19,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
+from alliance_portal.calendar import calendar_token_hash
 from alliance_portal.emails import absolute_url, email_queue
 from alliance_portal.exports import (
     export_job_run,
@@ -45,6 +47,7 @@ from compliance.models import (
     ForfeitureCase,
     Grade,
     Grounds,
+    MemberCalendarToken,
     ReviewCycle,
     Severity,
 )
@@ -59,6 +62,9 @@ from members.services.applications import CHECKLIST_FIELDS
 DEMO_PASSWORD = "alliance-demo"
 # The demo certificate's code is fixed so the README can link to it; real codes are random.
 DEMO_VERIFICATION_CODE = "demo-Hz3kQ8vN1pXw5tRb7yLc2mAe9sDf0gJu"
+# The member calendar feed of member@example.com (README). Real feed tokens are random and
+# shown once; this one is known so the demo's feed address can be written down.
+DEMO_MEMBER_FEED_TOKEN = "demo-feed-Qm7Rt2Vx9Lk4Np8Sd3Hj6Wc1Zb5Fg0Ye"
 
 DEMO_USERS: list[dict[str, Any]] = [
     {
@@ -208,11 +214,28 @@ class Command(BaseCommand):
         self._seed_notifications(users)
 
         self._seed_exports(users)
+        feed = self._seed_member_calendar(users)
+        # Apps above this one add their demo records (the API's webhooks) by command name:
+        # this app never imports them.
+        if "seed_demo_integrations" in get_commands():
+            call_command("seed_demo_integrations", stdout=self.stdout)
         for email in users:
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         verify = absolute_url(reverse("verify:code", args=[DEMO_VERIFICATION_CODE]))
         self.stdout.write(f"  Demo certificate: {verify}")
+        self.stdout.write(f"  Calendar feed of member@example.com: {feed}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    @staticmethod
+    def _seed_member_calendar(users: dict[str, User]) -> str:
+        member = users["member@example.com"]
+        digest = calendar_token_hash(DEMO_MEMBER_FEED_TOKEN)
+        if not MemberCalendarToken.objects.filter(token_hash=digest).exists():
+            MemberCalendarToken.objects.filter(user=member, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+            MemberCalendarToken.objects.create(user=member, token_hash=digest)
+        return absolute_url(reverse("compliance:calendar_feed", args=[DEMO_MEMBER_FEED_TOKEN]))
 
     def _seed_compliance(self, users: dict[str, User], demo: Member) -> None:
         staff = users["staff@example.com"]
