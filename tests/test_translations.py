@@ -18,6 +18,8 @@ SOURCES = [
     "compliance",
     "workbench",
     "api",
+    "screening",
+    "trust",
     "templates",
     "locale",
 ]
