@@ -43,6 +43,7 @@ run: system-deps $(VENV)/.base-installed messages
 	$(MANAGE) migrate --no-input
 	$(MANAGE) create_signing_key
 	$(MANAGE) seed_demo
+	$(MANAGE) scale_seed 60 --up-to
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (demo logins in README.md)"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
@@ -69,8 +70,13 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The page benchmarks (benchmarks/pages.py) need a scratch PostgreSQL database of their own.
+BENCH_SIZES ?= 1000 10000
 bench: system-deps $(VENV)/.dev-installed
 	$(VENV)/bin/pytest benchmarks --benchmark-only $(PYTEST_ARGS)
+	@if [ -n "$(BENCH_DATABASE_URL)" ]; then \
+	  $(VENV)/bin/python -m benchmarks.pages --sizes $(BENCH_SIZES); \
+	else echo "Page benchmarks skipped: set BENCH_DATABASE_URL=postgres://... (a scratch database)"; fi
 
 # Mutation testing ([tool.mutmut] in pyproject.toml): permission predicates, scoping selectors,
 # the state helper and the audit chain against a fast part of the suite on SQLite. Prints the

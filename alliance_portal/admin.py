@@ -7,6 +7,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .admin_filters import AutocompleteFilter, EstimatedCountPaginator, indexed_values_filter
 from .exports import ExportAdminMixin
 from .models import AuditEvent, Document, OutboxMessage
 from .outbox import SCRUBBED, outbox_acknowledge, outbox_retry
@@ -23,10 +24,17 @@ class AuditEventAdmin(ExportAdminMixin, admin.ModelAdmin[AuditEvent]):
     """Read-only: the log is written by services and nothing else."""
 
     list_display = ["seq", "created_at", "actor_label", "action", "target_type", "target_label"]
-    list_filter = ["action", "target_type", ("actor", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["actor_label", "target_id", "target_label", "action"]
+    # At millions of events: filters read their values from indexes or search for them,
+    # searches hit trigram or exact indexes, and the list is never counted in full.
+    list_filter = [
+        indexed_values_filter(AuditEvent, "action"),
+        indexed_values_filter(AuditEvent, "target_type"),
+        ("actor", AutocompleteFilter),
+    ]
+    search_fields = ["actor_label", "target_label", "target_id__exact", "action__exact"]
     list_select_related = ["actor"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     fields = readonly_fields = (
         "seq",
         "created_at",
@@ -66,7 +74,7 @@ class DocumentAdmin(ExportAdminMixin, admin.ModelAdmin[Document]):
         "uploaded_at",
     ]
     list_filter = ["scan_status", "extension"]
-    search_fields = ["original_name", "sha256", "uploaded_by__email"]
+    search_fields = ["original_name", "sha256__exact", "uploaded_by__email"]
     list_select_related = ["uploaded_by"]
     show_full_result_count = False
     readonly_fields = [
@@ -109,8 +117,13 @@ class OutboxMessageAdmin(ExportAdminMixin, admin.ModelAdmin[OutboxMessage]):
         "delivered_at",
         "acknowledged_at",
     ]
-    list_filter = ["status", "kind", ("acknowledged_at", admin.EmptyFieldListFilter), "template"]
-    search_fields = ["recipient", "subject", "task_name", "target_label"]
+    list_filter = [
+        "status",
+        "kind",
+        ("acknowledged_at", admin.EmptyFieldListFilter),
+        indexed_values_filter(OutboxMessage, "template"),
+    ]
+    search_fields = ["recipient", "subject", "target_label"]
     show_full_result_count = False
     actions = ["send_again", "acknowledge"]
     readonly_fields = [

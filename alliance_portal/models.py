@@ -8,6 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .search_indexes import trigram_index
 from .states import Transition
 
 
@@ -59,6 +60,13 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unchained_idx"
             ),
+            # The changelist's filters, newest first without a sort; its exact searches.
+            models.Index(fields=["action", "-id"], name="audit_action_id_idx"),
+            models.Index(fields=["target_type", "-id"], name="audit_type_id_idx"),
+            models.Index(fields=["actor", "-id"], name="audit_actor_id_idx"),
+            models.Index(fields=["target_id"], name="audit_target_id_idx"),
+            trigram_index("actor_label", name="audit_actor_label_trgm"),
+            trigram_index("target_label", name="audit_target_label_trgm"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -112,6 +120,12 @@ class Document(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["-uploaded_at"]
+        indexes = [
+            # POST /verify/ looks a dropped PDF up by its digest.
+            models.Index(fields=["sha256"], name="document_sha256_idx"),
+            models.Index(fields=["-uploaded_at"], name="document_uploaded_idx"),
+            trigram_index("original_name", name="document_name_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(scan_status__in=["clean", "not_scanned", "infected"]),
@@ -220,6 +234,11 @@ class OutboxMessage(models.Model):
             ),
             models.Index(fields=["target_type", "target_id"], name="outbox_target_idx"),
             models.Index(fields=["member_ref"], name="outbox_member_idx"),
+            models.Index(fields=["-created_at", "-id"], name="outbox_created_idx"),
+            models.Index(fields=["template"], name="outbox_template_idx"),
+            trigram_index("recipient", name="outbox_recipient_trgm"),
+            trigram_index("subject", name="outbox_subject_trgm"),
+            trigram_index("target_label", name="outbox_target_label_trgm"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -55,7 +55,7 @@ def narrow(
     return records
 
 
-def _link(request: HttpRequest, offset: int) -> str:
+def link(request: HttpRequest, offset: int) -> str:
     query = request.GET.copy()
     query["offset"] = str(offset)
     return request.build_absolute_uri(request.path) + "?" + query.urlencode()
@@ -72,7 +72,7 @@ def page(
     rows = list(records[start : start + size]) if start < count else []
     return {
         "count": count,
-        "next": _link(request, start + size) if start + size < count else None,
-        "previous": _link(request, max(0, start - size)) if start > 0 else None,
+        "next": link(request, start + size) if start + size < count else None,
+        "previous": link(request, max(0, start - size)) if start > 0 else None,
         "results": [data(row) for row in rows],
     }

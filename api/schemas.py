@@ -364,7 +364,10 @@ class RegisterEntry(Schema):
 class RegisterOut(Schema):
     query: str
     count: int
-    members: list[RegisterEntry]
+    next: str | None
+    previous: str | None
+    results: list[RegisterEntry]
+    members: list[RegisterEntry] = Field(description="The same as results (the earlier format).")
 
 
 class VerificationOut(Schema):

@@ -705,7 +705,7 @@ class ForfeitureCaseAdmin(  # type: ignore[misc]
 class ComplianceCertificateAdmin(ExportAdminMixin, admin.ModelAdmin[ComplianceCertificate]):
     list_display = ["number", "member_name", "outcome", "status", "valid_from", "valid_until"]
     list_filter = ["status", "outcome"]
-    search_fields = ["number", "member__legal_name", "verification_code"]
+    search_fields = ["number", "member__legal_name", "verification_code__exact"]
     list_select_related = ["member"]
     show_full_result_count = False
     actions = ["reissue"]

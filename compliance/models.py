@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal.search_indexes import trigram_index
 from alliance_portal.states import Transition
 from licensing.models import Criterion, GuidelinesVersion, LicenceAgreement
 from members.models import Member
@@ -126,7 +127,10 @@ class ReviewCycle(models.Model):
                 violation_error_message=_("The member already has a review cycle under way."),
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_on"], name="cycle_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="cycle_status_due_idx"),
+            models.Index(fields=["-opened_at"], name="cycle_opened_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} · {self.get_kind_display()} · {self.due_on:%Y-%m-%d}"
@@ -665,7 +669,11 @@ class ComplianceCertificate(models.Model):
                 name="certificate_issued_has_pdf",
             ),
         ]
-        indexes = [models.Index(fields=["status", "valid_until"], name="certificate_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "valid_until"], name="certificate_status_idx"),
+            models.Index(fields=["-created_at"], name="certificate_created_idx"),
+            trigram_index("number", name="certificate_number_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.number

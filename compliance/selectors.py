@@ -1,8 +1,10 @@
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from alliance_portal.models import Document
@@ -405,15 +407,23 @@ def certificate_successor(certificate: ComplianceCertificate) -> ComplianceCerti
     )
 
 
-def granted_members(user: User) -> QuerySet[Member]:
-    """The members an auditor may see today: every member if a grant says so."""
+def granted_members(user: User, query: str = "") -> QuerySet[Member]:
+    """The members an auditor may see today (every member if a grant says so), searched by
+    name, registration number or country code, by name then id (stable pages)."""
     from django.utils import timezone
 
     grants = AuditorGrant.objects.filter(auditor=user, expires_on__gte=timezone.localdate())
     if grants.filter(member__isnull=True).exists():
         members = Member.objects.all()
     else:
-        members = Member.objects.filter(auditor_grants__in=grants).distinct()
+        members = Member.objects.filter(pk__in=grants.values("member_id"))
+    query = query.strip()
+    if query:
+        members = members.filter(
+            Q(legal_name__icontains=query)
+            | Q(registration_number__iexact=query)
+            | Q(country__iexact=query)
+        )
     return members.prefetch_related(
         Prefetch(
             "licences",
@@ -431,7 +441,7 @@ def granted_members(user: User) -> QuerySet[Member]:
                 "-created_at"
             ),
         ),
-    ).order_by("legal_name")
+    ).order_by("legal_name", "pk")
 
 
 def certificate_for_auditor(user: User, pk: int) -> ComplianceCertificate:
@@ -579,6 +589,72 @@ def granted_member_ids(user: User) -> QuerySet[Member, int]:
     if grants.filter(member__isnull=True).exists():
         return Member.objects.values_list("pk", flat=True)
     return Member.objects.filter(auditor_grants__in=grants).values_list("pk", flat=True)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One granted member as the auditor's CSV shows it: plain values, no model instances."""
+
+    name: str
+    country: str
+    licence_number: str
+    licence_status: str
+    decided_at: datetime | None
+    outcome: str
+    certificate_number: str
+    certificate_status: str
+
+
+def _first_per_member(rows: Iterable[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
+    """The first row of each member (``rows`` ordered by member, newest first)."""
+    first: dict[int, tuple[Any, ...]] = {}
+    for row in rows:
+        first.setdefault(row[0], row)
+    return first
+
+
+def auditor_export_rows(user: User, *, chunk_size: int = 1000) -> Iterator[ExportRow]:
+    """Every member granted to the auditor, by name: a chunk of members at a time with their
+    newest licence, last decided review and newest certificate in three more queries, read as
+    plain values (at 100,000 members, model instances would cost more than the queries)."""
+    members = (
+        Member.objects.filter(pk__in=granted_member_ids(user))
+        .order_by("legal_name", "pk")
+        .values_list("pk", "legal_name", "country")
+        .iterator(chunk_size=chunk_size)
+    )
+    while chunk := list(islice(members, chunk_size)):
+        ids = [pk for pk, _name, _country in chunk]
+        licences = _first_per_member(
+            LicenceAgreement.objects.filter(member_id__in=ids)
+            .exclude(status="draft")
+            .order_by("member_id", "-created_at", "-pk")
+            .values_list("member_id", "number", "status")
+        )
+        reviews = _first_per_member(
+            ReviewCycle.objects.filter(member_id__in=ids, status__in=["accepted", "rejected"])
+            .order_by("member_id", "-decided_at", "-pk")
+            .values_list("member_id", "decided_at", "outcome")
+        )
+        certificates = _first_per_member(
+            ComplianceCertificate.objects.filter(member_id__in=ids)
+            .order_by("member_id", "-created_at", "-pk")
+            .values_list("member_id", "number", "status")
+        )
+        for pk, name, country in chunk:
+            _m, number, status = licences.get(pk, (pk, "", ""))
+            _m, decided_at, outcome = reviews.get(pk, (pk, None, ""))
+            _m, certificate, certificate_status = certificates.get(pk, (pk, "", ""))
+            yield ExportRow(
+                name=name,
+                country=str(country),
+                licence_number=number or "",
+                licence_status=status,
+                decided_at=decided_at,
+                outcome=outcome,
+                certificate_number=certificate,
+                certificate_status=certificate_status,
+            )
 
 
 def member_for_auditor(user: User, pk: int) -> Member:

@@ -11,13 +11,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from alliance_portal import text_limits
+from alliance_portal.admin_filters import AutocompleteFilter, indexed_values_filter
 from alliance_portal.admin_links import member_link, picker_request
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from alliance_portal.exports import ExportAdminMixin
-from members.models import User
+from members.models import Member, User
 
 from . import editions, services
 from .agreement import PLACEHOLDERS, check_template_text
@@ -128,8 +130,10 @@ class LicenceAgreementAdmin(  # type: ignore[misc]
     list_filter = [
         "status",
         ExpiringFilter,
-        ("member", admin.RelatedOnlyFieldListFilter),
-        ("member__country", admin.AllValuesFieldListFilter),
+        ("member", AutocompleteFilter),
+        indexed_values_filter(
+            Member, "country", lookup="member__country", title=_("country"), label=countries.name
+        ),
     ]
     search_fields = ["number", "member__legal_name", "member__registration_number"]
     list_select_related = ["member"]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from alliance_portal import text_limits
+from alliance_portal.search_indexes import trigram_index
 from alliance_portal.states import Transition
 from members.models import Member
 
@@ -279,7 +280,11 @@ class LicenceAgreement(models.Model):
                 violation_error_message=_("This member already has a licence to sign."),
             ),
         ]
-        indexes = [models.Index(fields=["status", "ends_on"], name="licence_status_end_idx")]
+        indexes = [
+            models.Index(fields=["status", "ends_on"], name="licence_status_end_idx"),
+            models.Index(fields=["-created_at", "-id"], name="licence_created_idx"),
+            trigram_index("number", name="licence_number_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.number or str(_("Draft licence for %(member)s") % {"member": self.member})

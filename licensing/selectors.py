@@ -1,6 +1,7 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from members.models import User
 
@@ -58,8 +59,23 @@ def latest_published_guidelines() -> GuidelinesVersion | None:
     )
 
 
+COUNTRY_NAME_MIN = 3  # shorter queries are country codes, not parts of a name
+
+
+def _countries_named(query: str) -> list[str]:
+    """The country codes a query names: a code, or (from three letters) a part of a
+    country's name in the reader's language (django-countries translates its list once per
+    language)."""
+    codes = {query.upper()} if len(query) == 2 else set()
+    if len(query) >= COUNTRY_NAME_MIN:
+        needle = query.casefold()
+        codes |= {code for code, name in countries if needle in str(name).casefold()}
+    return sorted(codes)
+
+
 def public_register(query: str = "") -> QuerySet[LicenceAgreement]:
-    """Members in good standing who agreed to be listed: one query, whatever the size."""
+    """Members in good standing who agreed to be listed, searched by name, licence number or
+    country; in a stable order (name, then licence) so pages never overlap."""
     licences = LicenceAgreement.objects.filter(
         in_good_standing(), member__public_listing_consent=True
     ).select_related("member")
@@ -68,9 +84,9 @@ def public_register(query: str = "") -> QuerySet[LicenceAgreement]:
         licences = licences.filter(
             Q(member__legal_name__icontains=query)
             | Q(number__iexact=query)
-            | Q(member__country__iexact=query)
+            | Q(member__country__in=_countries_named(query))
         )
-    return licences.order_by("member__legal_name")
+    return licences.order_by("member__legal_name", "pk")
 
 
 def licences_for_staff() -> QuerySet[LicenceAgreement]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record, client_ip
+from alliance_portal.cache_versions import public_register_changed
 from alliance_portal.documents import document_store_generated
 from alliance_portal.emails import absolute_url, email_people
 from alliance_portal.events import EventName, event_record
@@ -286,6 +287,7 @@ def licence_sign(
         event_record(EventName.LICENCE_SIGNED, locked)
         enqueue_on_commit(tasks.licence_render_signed_pdf, locked.pk)
         _tell_signatories(locked, "licence_signed", signer=typed_name)
+        public_register_changed()
     return signature
 
 
@@ -388,6 +390,7 @@ def _apply_change(
         _tell_signatories(
             locked, "licence_status_changed", status=str(locked.get_status_display()), reason=reason
         )
+        public_register_changed()
     return locked
 
 

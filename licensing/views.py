@@ -1,6 +1,7 @@
 """The licence in the portal (read, sign, download, logo kit) and the public register."""
 
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +23,7 @@ from .agreement import agreement_text, sha256_text
 from .forms import AcknowledgeForm, SignForm
 from .models import GuidelinesVersion, LicenceAgreement, LicenceStatus
 from .permissions import can_sign_licence
+from .register import MAX_QUERY, PAGE_SIZE, register_slice
 
 
 def _me(request: HttpRequest) -> User:
@@ -159,33 +161,65 @@ def logo_kit(request: HttpRequest, member_pk: int) -> HttpResponse:
     return response
 
 
-def _register_rows(request: HttpRequest) -> tuple[str, list[dict[str, str]]]:
-    query = request.GET.get("q", "")[:100]
-    rows = [
-        {
-            "member": licence.member.legal_name,
-            "country": cast(Any, licence.member.country).code,
-            "country_name": str(cast(Any, licence.member.country).name),
-            "licence_number": licence.number or "",
-            "member_since": licence.member.approved_at.date().isoformat(),
-        }
-        for licence in selectors.public_register(query)
-    ]
-    return query, rows
+def _register_page(request: HttpRequest) -> dict[str, Any]:
+    """One page of the register (``?page=N``, 25 rows) with links to its neighbours; a page
+    that is not a positive number, or past the last one, does not exist."""
+    query = request.GET.get("q", "")[:MAX_QUERY].strip()
+    raw_page = request.GET.get("page", "1")
+    if not raw_page.isascii() or not raw_page.isdigit() or not 0 < int(raw_page) < 10**6:
+        raise Http404
+    number = int(raw_page)
+    found = register_slice(query, (number - 1) * PAGE_SIZE)
+    pages = max(1, -(-found.count // PAGE_SIZE))
+    if number > pages:
+        raise Http404
+
+    def link(target: int) -> str:
+        params = {"q": query} if query else {}
+        if target > 1:
+            params["page"] = str(target)
+        return request.path + ("?" + urlencode(params) if params else "")
+
+    return {
+        "query": query,
+        "count": found.count,
+        "page": number,
+        "pages": pages,
+        "rows": found.rows,
+        "next": link(number + 1) if number < pages else None,
+        "previous": link(number - 1) if number > 1 else None,
+    }
 
 
 @require_safe
 def register(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "json":
         return register_json(request)
-    query, rows = _register_rows(request)
-    return render(request, "licensing/register.html", {"rows": rows, "query": query})
+    return render(request, "licensing/register.html", _register_page(request))
 
 
 @require_safe
 def register_json(request: HttpRequest) -> JsonResponse:
-    query, rows = _register_rows(request)
-    return JsonResponse({"query": query, "count": len(rows), "members": rows})
+    """The register as JSON, a page at a time: ``results`` with ``count`` (all that match),
+    ``page``/``pages`` and absolute ``next``/``previous`` links (null at the ends).
+    ``members`` repeats ``results`` for readers of the earlier, unpaged format."""
+    found = _register_page(request)
+
+    def absolute(link: str | None) -> str | None:
+        return request.build_absolute_uri(link) if link else None
+
+    return JsonResponse(
+        {
+            "query": found["query"],
+            "count": found["count"],
+            "page": found["page"],
+            "pages": found["pages"],
+            "next": absolute(found["next"]),
+            "previous": absolute(found["previous"]),
+            "results": found["rows"],
+            "members": found["rows"],
+        }
+    )
 
 
 @login_required

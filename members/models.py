@@ -19,6 +19,7 @@ from alliance_portal.email_addresses import (
     email_address_is_lookalike,
     email_address_normalize,
 )
+from alliance_portal.search_indexes import trigram_index
 from alliance_portal.states import Transition
 
 
@@ -95,6 +96,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["email"]
+        indexes = [
+            models.Index(fields=["email"], name="user_email_idx"),
+            trigram_index("email", name="user_email_trgm"),
+            trigram_index("full_name", name="user_full_name_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -153,11 +159,13 @@ class Member(models.Model):
         help_text=_("One per line: names the company was registered under before."),
     )
     no_owner_reason = models.TextField(
+        # xgettext:no-python-format
         _("why no person owns 25 % or more"),
         blank=True,
         max_length=text_limits.TEXT,
         validators=[MaxLengthValidator(text_limits.TEXT)],
         help_text=_(
+            # xgettext:no-python-format
             "Given instead of beneficial owners when no natural person owns or controls 25 % or more."
         ),
     )
@@ -168,6 +176,13 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["legal_name"]
+        indexes = [
+            models.Index(fields=["legal_name", "id"], name="member_name_idx"),
+            trigram_index("legal_name", name="member_legal_name_trgm"),
+            trigram_index("registration_number", name="member_registration_trgm"),
+            trigram_index("kp_registration", name="member_kp_trgm"),
+            trigram_index("contract_reference", name="member_contract_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 "country",
@@ -399,11 +414,13 @@ class Application(models.Model):
         help_text=_("One per line: names the company was registered under before."),
     )
     no_owner_reason = models.TextField(
+        # xgettext:no-python-format
         _("why no person owns 25 % or more"),
         blank=True,
         max_length=text_limits.TEXT,
         validators=[MaxLengthValidator(text_limits.TEXT)],
         help_text=_(
+            # xgettext:no-python-format
             "Given instead of beneficial owners when no natural person owns or controls 25 % or more."
         ),
     )
@@ -475,7 +492,12 @@ class Application(models.Model):
                 name="application_approved_has_member",
             ),
         ]
-        indexes = [models.Index(fields=["status", "submitted_at"], name="application_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="application_queue_idx"),
+            models.Index(fields=["-created_at"], name="application_created_idx"),
+            trigram_index("legal_name", name="application_legal_name_trgm"),
+            trigram_index("registration_number", name="application_registration_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.legal_name or gettext("Application #%(pk)s") % {"pk": self.pk}

@@ -20,6 +20,8 @@ SOURCES = [
     "trust",
     "workbench",
     "api",
+    "screening",
+    "trust",
     "templates",
     "locale",
 ]

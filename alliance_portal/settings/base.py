@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram indexes (OpClass in index expressions) and the pg_trgm migration operation.
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.mfa",

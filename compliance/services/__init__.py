@@ -1,8 +1,8 @@
 """Every write of the compliance app. Each function takes an explicit actor, runs in one
 transaction and records an audit event in it."""
 
-from .carry_forward import answer_carry_forward, cycle_carry_forward_all
 from .calendar import member_calendar_token_create, member_calendar_token_revoke
+from .carry_forward import answer_carry_forward, cycle_carry_forward_all
 from .cases import (
     case_add_response_document,
     case_close_window,

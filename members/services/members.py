@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
+from alliance_portal.cache_versions import public_register_changed
 from alliance_portal.locks import lock
 from members.models import DocumentRequirement, Member, User
 from members.permissions import can_manage_members
@@ -21,6 +22,10 @@ STAFF_EDITABLE_FIELDS = (
     "risk_rating",
     "public_listing_consent",
 )
+
+
+# What the public register shows of a member (and whether it shows it at all).
+REGISTER_FIELDS = {"legal_name", "country", "public_listing_consent"}
 
 
 def member_update(
@@ -46,6 +51,8 @@ def member_update(
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
+        if diff.keys() & REGISTER_FIELDS:
+            public_register_changed()
         if "risk_rating" in diff:
             audit_record(
                 actor=actor,

@@ -246,7 +246,7 @@ class TestAuditors:
         download = client.get(reverse("auditor:certificate_pdf", args=[mine.pk]))
         assert download.status_code == 200
         assert AuditEvent.objects.filter(action="document.downloaded", actor=person).count() == 1
-        csv_text = client.get(reverse("auditor:members_csv")).content.decode()
+        csv_text = b"".join(client.get(reverse("auditor:members_csv")).streaming_content).decode()
         assert granted.member.legal_name in csv_text and other.member.legal_name not in csv_text
         for url in (reverse("auditor:members"), reverse("auditor:certificate_pdf", args=[mine.pk])):
             assert client.post(url).status_code == 405
@@ -277,7 +277,7 @@ class TestAuditors:
             )
         login_with_mfa(client, person)
         response = client.get(reverse("auditor:members_csv"))
-        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
         names = {row[0] for row in rows[1:]}
         assert names == {"'" + hostile, "Antwerp Rough NV"}
         assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -31,7 +31,7 @@ from tests.helpers import login_with_mfa
 
 
 def events(action: str) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action=action).order_by("seq"))
+    return list(AuditEvent.objects.filter(action=action).order_by("id"))
 
 
 def criterion_fields(**overrides):
