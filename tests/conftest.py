@@ -97,6 +97,9 @@ REFERENCE_DATA_MIGRATIONS = [
     ("compliance", "0005_case_notice_delivery", "grant_outbox"),
     ("compliance", "0008_outbox_handle_permission", "forwards"),
     ("api", "0002_staff_token_permissions", "forwards"),
+    ("members", "0010_document_validity_and_member_documents", "forwards"),
+    ("licensing", "0006_criterion_evidence_validity", "forwards"),
+    ("compliance", "0011_document_validity", "forwards"),
 ]
 
 
