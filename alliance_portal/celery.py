@@ -53,6 +53,11 @@ app.conf.update(
             "schedule": crontab(hour=7, minute=0),
             "args": ["send_reminders"],
         },
+        "check-document-validity": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(hour=6, minute=30),
+            "args": ["check_document_validity"],
+        },
         "send-staff-digest": {
             "task": "compliance.tasks.run_job",
             "schedule": crontab(hour=7, minute=30),

@@ -80,6 +80,24 @@ class AuditEvent(models.Model):
         return f"#{self.seq or '-'} {self.action} {self.target_label}".strip()
 
 
+class DocumentReview(models.TextChoices):
+    """Staff's check of a document's content and dates."""
+
+    PENDING = "pending", _("Not reviewed yet")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", pgettext_lazy("document review", "Rejected")
+
+
+_R = DocumentReview
+# A document this close to its expiry shows as expiring (to members and in the staff queue).
+EXPIRING_SOON_DAYS = 30
+# Staff may change their mind: a verified document rejected later, a rejection withdrawn.
+DOCUMENT_REVIEW_TRANSITIONS: dict[str, Transition] = {
+    "verify": Transition.of({_R.PENDING, _R.REJECTED, _R.VERIFIED}, _R.VERIFIED),
+    "reject": Transition.of({_R.PENDING, _R.VERIFIED}, _R.REJECTED),
+}
+
+
 class Document(models.Model):
     """A file someone uploaded, kept in private storage and served only by checked views.
 
@@ -115,6 +133,20 @@ class Document(models.Model):
     # upload: a document past ``expires_on`` no longer counts as evidence.
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     expires_on = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
+    # Staff confirm (or correct) the dates the uploader gave and verify or reject the content.
+    review_status = models.CharField(
+        _("review"), max_length=12, choices=DocumentReview.choices, default=_R.PENDING
+    )
+    review_reason = models.TextField(_("reason"), blank=True, max_length=2000)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("document")
@@ -132,6 +164,20 @@ class Document(models.Model):
                 name="document_scan_status_valid",
             ),
             models.CheckConstraint(condition=models.Q(size__gt=0), name="document_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(review_status__in=["pending", "verified", "rejected"]),
+                name="document_review_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(issued_on__isnull=True)
+                | models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("issued_on")),
+                name="document_expires_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(review_status="rejected") | ~models.Q(review_reason=""),
+                name="document_rejection_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,6 +186,32 @@ class Document(models.Model):
     @property
     def quarantined(self) -> bool:
         return self.scan_status == self.ScanStatus.INFECTED
+
+    @property
+    def validity_state(self) -> str:
+        """``rejected`` (by staff), ``expired`` (past ``expires_on``), ``expiring`` (within
+        ``EXPIRING_SOON_DAYS``), ``valid``, or empty for a document without an expiry."""
+        if self.review_status == _R.REJECTED:
+            return "rejected"
+        if self.expires_on is None:
+            return ""
+        left = (self.expires_on - timezone.localdate()).days
+        if left < 0:
+            return "expired"
+        return "expiring" if left <= EXPIRING_SOON_DAYS else "valid"
+
+    @property
+    def update_required(self) -> bool:
+        """The document no longer counts: its requirement is open again."""
+        return self.validity_state in ("expired", "rejected")
+
+    @property
+    def status(self) -> str:
+        """The review state, under the name ``alliance_portal.states.move`` reads."""
+        return self.review_status
+
+    def get_status_display(self) -> str:
+        return str(self.get_review_status_display())
 
 
 class OutboxMessage(models.Model):

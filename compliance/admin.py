@@ -819,3 +819,6 @@ class AuditorGrantAdmin(ExportAdminMixin, admin.ModelAdmin[AuditorGrant]):
             grant=obj,
             request=request,
         )
+
+
+from . import admin_validity  # noqa: E402, F401  (registers the documents' list)

@@ -4,7 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal import text_limits
-from alliance_portal.documents.forms import UploadFieldMixin, document_file_field
+from alliance_portal.documents.forms import (
+    UploadFieldMixin,
+    ValidityDatesMixin,
+    document_file_field,
+    validity_date_fields,
+)
+from licensing.models import Criterion
 
 from .models import AnswerChoice
 
@@ -28,6 +34,19 @@ class EvidenceForm(UploadFieldMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["class"] = "form-control form-control-sm"
+
+
+class EvidenceUploadForm(ValidityDatesMixin, EvidenceForm):
+    """Evidence for one criterion, with its dates when the criterion's evidence expires."""
+
+    issued_on, expires_on = validity_date_fields(small=True).values()
+
+    def __init__(self, *args: Any, criterion: Criterion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.criterion = criterion
+
+    def validity_for(self, cleaned: dict[str, Any]) -> tuple[bool, int | None]:
+        return self.criterion.evidence_expires, self.criterion.evidence_validity_months
 
 
 class DeclarationForm(forms.Form):

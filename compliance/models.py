@@ -1,15 +1,18 @@
 """Keeping the promise: review cycles with attestations, findings, and forfeiture cases."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal.models import Document
 from alliance_portal.search_indexes import trigram_index
 from alliance_portal.states import Transition
 from licensing.models import Criterion, GuidelinesVersion, LicenceAgreement
-from members.models import Member
+from members.models import ApplicationDocument, Member, MemberDocument
 
 
 class Grade(models.TextChoices):
@@ -394,6 +397,9 @@ class Finding(models.Model):
         verbose_name=_("raised by"),
         on_delete=models.PROTECT,
         related_name="+",
+        # Empty when the portal raised it itself (a document left expired past the grace).
+        null=True,
+        blank=True,
     )
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
     action_taken = models.TextField(_("action taken"), blank=True)
@@ -788,3 +794,79 @@ class MemberCalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d}"
+
+
+class ValidityNoticeKind(models.TextChoices):
+    REMINDER = "reminder", _("Reminder before expiry")
+    FINDING = "finding", _("Finding raised after the grace period")
+
+
+class DocumentValidityNotice(models.Model):
+    """What the validity jobs did about one document: a reminder at one threshold (days before
+    expiry) or the finding raised after the grace period. Unique, so each happens once."""
+
+    document = models.ForeignKey(
+        "alliance_portal.Document",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ValidityNoticeKind.choices)
+    # Days before expiry for a reminder (0: the day it expires); -1 for the finding.
+    days = models.SmallIntegerField(_("days before expiry"))
+    finding = models.ForeignKey(
+        Finding,
+        verbose_name=_("finding"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    sent_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document validity notice")
+        verbose_name_plural = _("document validity notices")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "kind", "days"], name="validity_notice_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ValidityNoticeKind.values),
+                name="validity_notice_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} · {self.kind} · {self.days}"
+
+
+class MemberDocumentRecordManager(models.Manager["MemberDocumentRecord"]):
+    def get_queryset(self) -> "models.QuerySet[MemberDocumentRecord]":
+        return (
+            super()
+            .get_queryset()
+            .filter(
+                models.Q(pk__in=ApplicationDocument.objects.values("document_id"))
+                | models.Q(pk__in=MemberDocument.objects.values("document_id"))
+                | models.Q(pk__in=AnswerEvidence.objects.values("document_id"))
+            )
+        )
+
+
+class MemberDocumentRecord(Document):
+    """The documents members gave (application documents, the members' documents and
+    attestation evidence), as staff review them: confirm or correct their dates, verify or
+    reject them. A proxy: the rows are ``alliance_portal.Document``'s, those given by members
+    (not the portal's own PDFs)."""
+
+    objects: ClassVar[MemberDocumentRecordManager] = MemberDocumentRecordManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("member document")
+        verbose_name_plural = _("documents to keep valid")

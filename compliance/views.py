@@ -35,6 +35,7 @@ from .forms import (
     DeclarationForm,
     EvidenceAttachForm,
     EvidenceForm,
+    EvidenceUploadForm,
     FindingActionForm,
     TextResponseForm,
 )
@@ -44,6 +45,7 @@ from .permissions import (
     can_prepare_attestation,
     can_submit_attestation,
 )
+from .selectors_validity import documents_to_update_for
 
 
 def _me(request: HttpRequest) -> User:
@@ -73,6 +75,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "findings": selectors.open_findings_for_dashboard(user),
             "cases": selectors.cases_for_dashboard(user),
             "can_calendar": can_have_calendar_feed(user),
+            "documents_to_update": documents_to_update_for(user),
         },
     )
 
@@ -264,7 +267,9 @@ def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRes
     answer = _or_404(selectors.answer_for_user, _me(request), pk, criterion_pk)
     if refused := refuse_method(request, "POST"):
         return refused
-    form = EvidenceForm(request.POST, request.FILES, request=request)
+    form = EvidenceUploadForm(
+        request.POST, request.FILES, request=request, criterion=answer.criterion
+    )
     error = ""
     if form.is_valid():
         try:
@@ -273,6 +278,8 @@ def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRes
                 cycle=answer.cycle,
                 criterion=answer.criterion,
                 uploaded_file=form.cleaned_data["file"],
+                issued_on=form.cleaned_data["issued_on"],
+                expires_on=form.cleaned_data["expires_on"],
                 request=request,
             )
             if added is None:

@@ -321,6 +321,8 @@ class CriterionInline(admin.StackedInline[Criterion, GuidelinesSection]):
         "description_ru",
         "evidence_en",
         "evidence_ru",
+        "evidence_expires",
+        "evidence_validity_months",
     ]
 
 

@@ -110,13 +110,27 @@ class Criterion(models.Model):
         validators=[MaxLengthValidator(text_limits.TEXT)],
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Set with the criterion while its edition is written, like its text (fixed once published).
+    evidence_expires = models.BooleanField(
+        _("evidence expires"),
+        default=False,
+        help_text=_("The evidence is valid for a time (a registration, a policy, an audit)."),
+    )
+    evidence_validity_months = models.PositiveSmallIntegerField(
+        _("default validity of the evidence (months)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
         ordering = ["section__number", "position", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["section", "code"], name="criterion_code_unique")
+            models.UniqueConstraint(fields=["section", "code"], name="criterion_code_unique"),
+            models.CheckConstraint(
+                condition=models.Q(evidence_validity_months__isnull=True)
+                | models.Q(evidence_validity_months__gte=1, evidence_validity_months__lte=120),
+                name="criterion_validity_months_range",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -634,6 +634,8 @@ def _criterion_payload(criterion: Criterion) -> dict[str, Any]:
         "section": criterion.section_id,
         "code": criterion.code,
         "title_en": criterion.title_en,
+        "evidence_expires": criterion.evidence_expires,
+        "evidence_validity_months": criterion.evidence_validity_months,
         "sha256": sha256_text(
             "\n".join(
                 [

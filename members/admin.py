@@ -603,7 +603,15 @@ class InvitationAdmin(ExportAdminMixin, admin.ModelAdmin[Invitation]):
 
 @admin.register(DocumentRequirement)
 class DocumentRequirementAdmin(admin.ModelAdmin[DocumentRequirement]):
-    list_display = ["title_en", "code", "required", "active", "position"]
+    list_display = [
+        "title_en",
+        "code",
+        "required",
+        "active",
+        "expires",
+        "validity_months",
+        "position",
+    ]
     list_editable = ["required", "active", "position"]
     prepopulated_fields = {"code": ["title_en"]}
 

@@ -4,7 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal import text_limits
-from alliance_portal.documents.forms import UploadFieldMixin, document_file_field
+from alliance_portal.documents.forms import (
+    UploadFieldMixin,
+    ValidityDatesMixin,
+    document_file_field,
+    validity_date_fields,
+)
 from alliance_portal.email_addresses import email_address_clean
 
 from .models import Application, Role, field_label
@@ -55,16 +60,30 @@ class ApplicationForm(forms.ModelForm[Application]):
         return [self[name] for name in ELIGIBILITY_FIELDS]
 
 
-class DocumentUploadForm(UploadFieldMixin, forms.Form):
+class DocumentUploadForm(ValidityDatesMixin, UploadFieldMixin, forms.Form):
+    """A document for one requirement, with its issue date and expiry (required when the
+    requirement expires; the expiry defaults to the issue date plus its validity)."""
+
     requirement = forms.ModelChoiceField(
         label=_("Document"), queryset=active_requirements(), empty_label=None
     )
     file = document_file_field()
+    issued_on, expires_on = validity_date_fields().values()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["requirement"].widget.attrs["class"] = "form-select"
         self.fields["file"].widget.attrs["class"] = "form-control"
+
+    def validity_for(self, cleaned: dict[str, Any]) -> tuple[bool, int | None]:
+        requirement = cleaned.get("requirement")
+        if requirement is None:
+            return False, None
+        return requirement.expires, requirement.validity_months
+
+
+class MemberDocumentForm(DocumentUploadForm):
+    """A member's newer document for a requirement (the company's documents page)."""
 
 
 class AnswerForm(forms.Form):

@@ -299,11 +299,32 @@ class DocumentRequirement(models.Model):
     required = models.BooleanField(_("required"), default=True)
     active = models.BooleanField(_("asked for"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    expires = models.BooleanField(
+        _("expires"),
+        default=False,
+        help_text=_(
+            "The document is valid for a time: members give its issue date and expiry, are "
+            "reminded before it expires and must replace it then."
+        ),
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("default validity (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Pre-fills the expiry from the issue date; members may give another."),
+    )
 
     class Meta:
         verbose_name = _("document requirement")
         verbose_name_plural = _("document requirements")
         ordering = ["position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(validity_months__isnull=True)
+                | models.Q(validity_months__gte=1, validity_months__lte=120),
+                name="requirement_validity_months_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -730,6 +751,59 @@ class ApplicationDocument(models.Model):
         verbose_name = _("application document")
         verbose_name_plural = _("application documents")
         ordering = ["requirement__position", "added_at"]
+
+    def __str__(self) -> str:
+        return str(self.document)
+
+
+class MemberDocument(models.Model):
+    """A member's document for one requirement: those of its approved application (copied on
+    approval) and every newer one the member uploaded since. The latest per requirement is
+    the member's current document; an older one is replaced and no longer counts."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="documents"
+    )
+    requirement = models.ForeignKey(
+        DocumentRequirement,
+        verbose_name=_("requirement"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    document = models.ForeignKey(
+        "alliance_portal.Document",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("from the application"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    added_by = models.ForeignKey(
+        User,
+        verbose_name=_("added by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("member document")
+        verbose_name_plural = _("member documents")
+        ordering = ["requirement__position", "-added_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "document"], name="member_document_once"),
+        ]
+        indexes = [
+            models.Index(fields=["member", "requirement", "added_at"], name="member_document_idx")
+        ]
 
     def __str__(self) -> str:
         return str(self.document)

@@ -54,3 +54,8 @@ def can_review_applications(user: User) -> bool:
 
 def can_manage_members(user: User) -> bool:
     return bool(user.is_active and user.is_staff and user.has_perm("members.change_member"))
+
+
+def can_update_member_documents(user: User, member: Member) -> bool:
+    """Signatories and compliance officers keep the company's documents up to date."""
+    return role_in(user, member) in (Role.SIGNATORY, Role.COMPLIANCE_OFFICER)

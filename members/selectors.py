@@ -1,6 +1,6 @@
 """Reads for the portal, already scoped to the user and joined for the page that shows them."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from alliance_portal.roles import STAFF_GROUP
 
@@ -11,6 +11,7 @@ from .models import (
     InformationRequest,
     Invitation,
     Member,
+    MemberDocument,
     Membership,
     User,
 )
@@ -105,6 +106,17 @@ def active_requirements() -> QuerySet[DocumentRequirement]:
     return DocumentRequirement.objects.filter(active=True).order_by("position", "code")
 
 
+def requirement_validity_months() -> dict[str, int]:
+    """The usual validity of each requirement that expires, by id (the upload forms' script
+    pre-fills the expiry with it)."""
+    return {
+        str(pk): months or 0
+        for pk, months in active_requirements()
+        .filter(expires=True, validity_months__isnull=False)
+        .values_list("pk", "validity_months")
+    }
+
+
 def people_of(member: Member, roles: list[str]) -> QuerySet[User]:
     """Active users of a member in the given roles: who to e-mail about it."""
     return User.objects.filter(
@@ -127,4 +139,37 @@ def applications_for_staff() -> QuerySet[Application]:
         Application.objects.exclude(status="draft")
         .select_related("applicant")
         .order_by("-created_at", "-pk")
+    )
+
+
+def current_member_documents() -> QuerySet[MemberDocument]:
+    """Each member's current document per requirement: the latest one given for it (from the
+    approved application, or uploaded since). An older one has been replaced."""
+    newer = MemberDocument.objects.filter(
+        member=OuterRef("member"), requirement=OuterRef("requirement")
+    ).filter(
+        Q(added_at__gt=OuterRef("added_at"))
+        | Q(added_at=OuterRef("added_at"), pk__gt=OuterRef("pk"))
+    )
+    return MemberDocument.objects.filter(~Exists(newer))
+
+
+def member_documents_page(
+    member: Member,
+) -> list[tuple[DocumentRequirement, MemberDocument | None]]:
+    """The member's documents page: every requirement asked for, with its current document."""
+    current = {
+        link.requirement_id: link
+        for link in current_member_documents()
+        .filter(member=member)
+        .select_related("document", "document__reviewed_by")
+    }
+    return [(requirement, current.get(requirement.pk)) for requirement in active_requirements()]
+
+
+def member_document_for_user(user: User, member_pk: int, document_pk: str) -> MemberDocument:
+    """One of the member's documents (current or replaced), for a user of that member."""
+    return MemberDocument.objects.select_related("document", "requirement", "member").get(
+        member__in=Member.objects.filter(memberships__user=user, pk=member_pk),
+        document_id=document_pk,
     )

@@ -24,6 +24,12 @@ urlpatterns = [
     path(
         "applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"
     ),
+    path("members/<int:member_pk>/documents/", views.member_documents, name="member_documents"),
+    path(
+        "members/<int:member_pk>/documents/<uuid:document_id>/",
+        views.member_document,
+        name="member_document",
+    ),
     path("members/<int:member_pk>/team/", views.team, name="team"),
     path("members/<int:member_pk>/team/invite/", views.team_invite, name="team_invite"),
     path(

@@ -22,9 +22,16 @@ from alliance_portal.http import refuse_method
 from alliance_portal.states import IllegalTransition
 
 from . import selectors, services
-from .forms import AnswerForm, ApplicationForm, DocumentUploadForm, InviteForm, RoleForm
+from .forms import (
+    AnswerForm,
+    ApplicationForm,
+    DocumentUploadForm,
+    InviteForm,
+    MemberDocumentForm,
+    RoleForm,
+)
 from .models import Application, Member, Role, User
-from .permissions import can_edit_application, can_manage_team
+from .permissions import can_edit_application, can_manage_team, can_update_member_documents
 
 
 def _me(request: HttpRequest) -> User:
@@ -82,6 +89,7 @@ def _detail_context(request: HttpRequest, application: Application, **extra: Any
         "missing": services.missing_for_submission(application) if editable else [],
         "requirements": [(r, r.pk in given) for r in requirements],
         "upload_form": DocumentUploadForm(request=request) if editable else None,
+        "validity_months": selectors.requirement_validity_months() if editable else {},
         "answer_form": AnswerForm(),
         "open_request": next(
             (r for r in application.information_requests.all() if r.answered_at is None), None
@@ -146,6 +154,8 @@ def application_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 application=application,
                 requirement=form.cleaned_data["requirement"],
                 uploaded_file=form.cleaned_data["file"],
+                issued_on=form.cleaned_data["issued_on"],
+                expires_on=form.cleaned_data["expires_on"],
                 request=request,
             )
         except UploadRejected as error:
@@ -153,6 +163,8 @@ def application_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except IllegalTransition as error:
             messages.error(request, " ".join(_error_text(error)))
             return redirect("portal:application_detail", application.pk)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             if link is None:
                 form.add_error(
@@ -303,6 +315,75 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _lifecycle_step(
         request, pk, services.application_withdraw, _("The application has been withdrawn.")
     )
+
+
+# --- The member's documents ----------------------------------------------------------------
+
+
+def _documents_page(
+    request: HttpRequest, member: Member, form: MemberDocumentForm | None = None, status: int = 200
+) -> HttpResponse:
+    can_update = can_update_member_documents(_me(request), member)
+    if can_update and form is None:
+        form = MemberDocumentForm(request=request, initial={"requirement": request.GET.get("for")})
+    context = {
+        "member": member,
+        "rows": selectors.member_documents_page(member),
+        "form": form if can_update else None,
+        "validity_months": selectors.requirement_validity_months() if can_update else {},
+    }
+    return render(request, "members/member_documents.html", context, status=status)
+
+
+@login_required
+def member_documents(request: HttpRequest, member_pk: int) -> HttpResponse:
+    """The company's documents, each with its validity: an expired or rejected one says
+    "update required" and a signatory or compliance officer uploads its replacement here."""
+    member = _or_404(selectors.member_for_user, _me(request), member_pk)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
+    if request.method == "GET":
+        return _documents_page(request, member)
+    if not can_update_member_documents(_me(request), member):
+        raise PermissionDenied
+    form = MemberDocumentForm(request.POST, request.FILES, request=request)
+    if form.is_valid():
+        try:
+            link = services.member_document_add(
+                actor=_me(request),
+                member=member,
+                requirement=form.cleaned_data["requirement"],
+                uploaded_file=form.cleaned_data["file"],
+                issued_on=form.cleaned_data["issued_on"],
+                expires_on=form.cleaned_data["expires_on"],
+                request=request,
+            )
+        except UploadRejected as error:
+            form.add_error("file", error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if link is None:
+                form.add_error(
+                    "file",
+                    _(
+                        "The file was found to contain malware. It has been quarantined and not added."
+                    ),
+                )
+            else:
+                messages.success(
+                    request, _("“%(name)s” was added.") % {"name": link.document.original_name}
+                )
+                return redirect("portal:member_documents", member.pk)
+    return _documents_page(request, member, form, status=400)
+
+
+@login_required
+def member_document(request: HttpRequest, member_pk: int, document_id: str) -> HttpResponseBase:
+    link = _or_404(selectors.member_document_for_user, _me(request), member_pk, document_id)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    return document_response(request, link.document, actor=_me(request))
 
 
 # --- Team -------------------------------------------------------------------------------

@@ -98,6 +98,9 @@ REFERENCE_DATA_MIGRATIONS = [
     ("compliance", "0008_outbox_handle_permission", "forwards"),
     ("api", "0002_staff_token_permissions", "forwards"),
     ("api", "0004_staff_webhook_permissions", "forwards"),
+    ("members", "0011_document_validity_and_member_documents", "forwards"),
+    ("licensing", "0008_criterion_evidence_validity", "forwards"),
+    ("compliance", "0014_document_validity", "forwards"),
 ]
 
 

@@ -1,6 +1,7 @@
 """Real-browser smoke test: Debian's Chromium driven by Playwright (fixtures in conftest.py)."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, UserFactory
@@ -64,6 +65,8 @@ def test_applicant_journey_start_upload_submit_see_status(page, tmp_path):
     for requirement in DocumentRequirement.objects.filter(required=True):
         page.get_by_label("Document").select_option(str(requirement.pk))
         page.get_by_label("File").set_input_files(str(scan))
+        if requirement.expires:  # its issue date; the expiry follows from it
+            page.get_by_label("Issued on").fill(timezone.localdate().isoformat())
         page.get_by_role("button", name="Upload").click()
         expect(page.get_by_text("“scan.pdf” was added.")).to_be_visible()
 
@@ -132,6 +135,10 @@ def test_attestation_journey_answer_upload_progress_submit(page, tmp_path):
     evidence = tmp_path / "kp-certificates.pdf"
     evidence.write_bytes(pdf_bytes())
     page.locator(".answer-row").nth(0).locator('input[type="file"]').set_input_files(str(evidence))
+    # 1.1's evidence (the KP registration) expires: it asks for its issue date.
+    page.locator(".answer-row").nth(0).locator('input[name="issued_on"]').fill(
+        timezone.localdate().isoformat()
+    )
     page.locator(".answer-row").nth(0).get_by_role("button", name="Upload").click()
     expect(page.locator(".answer-row").nth(0)).to_contain_text("kp-certificates.pdf")
     expect(page.locator("#progress")).to_contain_text("1 of 12 criteria complete")

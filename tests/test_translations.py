@@ -19,6 +19,8 @@ SOURCES = [
     "screening",
     "trust",
     "workbench",
+    "screening",
+    "trust",
     "api",
     "screening",
     "trust",

@@ -32,6 +32,7 @@ from compliance.models import (
     Submission,
 )
 from compliance.permissions import can_decide_cases
+from compliance.selectors_validity import documents_expired_or_expiring
 from members.models import OPEN_STATUSES, Application, User
 
 from .permissions import can_see
@@ -59,6 +60,12 @@ class Queue:
             return None
         day = timezone.localdate(self.oldest) if isinstance(self.oldest, datetime) else self.oldest
         return (timezone.localdate() - day).days
+
+    @property
+    def days_ahead(self) -> int | None:
+        """For a queue whose oldest item is a coming date (a document's expiry): days to it."""
+        age = self.age_days
+        return -age if age is not None and age < 0 else None
 
 
 @dataclass
@@ -299,6 +306,19 @@ def _undelivered() -> Queue:
     )
 
 
+def _documents() -> Queue:
+    """Members' current documents expired or expiring soon: no one's own, the members'."""
+    return _queue(
+        "documents",
+        _("Documents expired or expiring"),
+        documents_expired_or_expiring(),
+        admin_name="compliance_memberdocumentrecord",
+        filters={"validity": "attention"},
+        age_field="expires_on",
+        owned=False,
+    )
+
+
 def home_queues(user: User, *, mine: bool) -> list[Queue]:
     """The queues this person may act on (the view permission of each list), in the order
     work flows: applications, attestations, findings, cases, then the portal's own."""
@@ -311,6 +331,8 @@ def home_queues(user: User, *, mine: bool) -> list[Queue]:
         queues += [_actions_submitted(user, mine), _overdue_findings(user, mine)]
     if can_see(user, "compliance", "forfeiturecase"):
         queues.append(_cases(user, mine))
+    if can_see(user, "compliance", "memberdocumentrecord"):
+        queues.append(_documents())
     if can_see(user, "compliance", "compliancecertificate"):
         queues.append(_certificates())
     if can_see(user, "alliance_portal", "outboxmessage"):

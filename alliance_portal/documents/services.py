@@ -4,6 +4,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -37,14 +38,21 @@ logger = logging.getLogger(__name__)
 
 
 def document_store(
-    *, actor: Any, uploaded_file: "UploadedFile[bytes]", request: HttpRequest | None = None
+    *,
+    actor: Any,
+    uploaded_file: "UploadedFile[bytes]",
+    request: HttpRequest | None = None,
+    issued_on: date | None = None,
+    expires_on: date | None = None,
 ) -> Document:
     """Check an upload and keep it. Raises UploadRejected before anything is stored, and
     StorageUnavailable (nothing stored either) when the storage cannot take the file.
 
     An infected file is kept in quarantine (never downloadable) and returned: the caller
     links nothing to it and tells the uploader. The file reaches its place when the
-    caller's transaction commits (see ``storage``).
+    caller's transaction commits (see ``storage``). ``issued_on`` and ``expires_on`` are the
+    document's own dates as the uploader gave them (checked by the caller with
+    ``validity.validity_dates_check``).
     """
     display_name, extension = clean_name(uploaded_file.name or "")
     check_size(uploaded_file.size or 0)
@@ -82,12 +90,19 @@ def document_store(
                 scan_detail=result.detail,
                 uploaded_by=actor,
                 uploaded_at=now,
+                issued_on=issued_on,
+                expires_on=expires_on,
             )
             audit_record(
                 actor=actor,
                 action="document.quarantined" if result.infected else "document.uploaded",
                 target=document,
-                payload={"sha256": document.sha256, "size": document.size, "scan": result.detail},
+                payload={
+                    "sha256": document.sha256,
+                    "size": document.size,
+                    "scan": result.detail,
+                    **_dates_payload(document),
+                },
                 request=request,
             )
             file_move_on_commit(stored_name)
@@ -95,6 +110,11 @@ def document_store(
         file_discard_pending(stored_name)
         raise
     return document
+
+
+def _dates_payload(document: Document) -> dict[str, str]:
+    dates = {"issued_on": document.issued_on, "expires_on": document.expires_on}
+    return {name: day.isoformat() for name, day in dates.items() if day is not None}
 
 
 def document_store_generated(

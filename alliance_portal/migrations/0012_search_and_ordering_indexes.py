@@ -1,4 +1,5 @@
-"""Indexes for the admin's searches (trigram, PostgreSQL only) and default orderings."""
+"""Indexes for the admin's searches (trigram on PostgreSQL, plain expression indexes elsewhere) and
+default orderings."""
 
 import django.contrib.postgres.indexes
 import django.db.models.functions.comparison
@@ -7,7 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
-from alliance_portal.search_indexes import AddIndexOnPostgres
+import alliance_portal.search_indexes
 
 
 class Migration(migrations.Migration):
@@ -35,9 +36,9 @@ class Migration(migrations.Migration):
             model_name="auditevent",
             index=models.Index(fields=["target_id"], name="audit_target_id_idx"),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="auditevent",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -49,9 +50,9 @@ class Migration(migrations.Migration):
                 name="audit_actor_label_trgm",
             ),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="auditevent",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -71,9 +72,9 @@ class Migration(migrations.Migration):
             model_name="document",
             index=models.Index(fields=["-uploaded_at"], name="document_uploaded_idx"),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="document",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -93,9 +94,9 @@ class Migration(migrations.Migration):
             model_name="outboxmessage",
             index=models.Index(fields=["template"], name="outbox_template_idx"),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="outboxmessage",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -107,9 +108,9 @@ class Migration(migrations.Migration):
                 name="outbox_recipient_trgm",
             ),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="outboxmessage",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -121,9 +122,9 @@ class Migration(migrations.Migration):
                 name="outbox_subject_trgm",
             ),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="outboxmessage",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(

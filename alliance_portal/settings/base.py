@@ -394,6 +394,15 @@ ALLIANCE_RESPONSE_WINDOW_DAYS = env.int("ALLIANCE_RESPONSE_WINDOW_DAYS", default
 # attestation also opens a "failure to attest" forfeiture case.
 ALLIANCE_OVERDUE_GRACE_DAYS = env.int("ALLIANCE_OVERDUE_GRACE_DAYS", default=14)
 ALLIANCE_OPEN_CASE_WHEN_OVERDUE = env.bool("ALLIANCE_OPEN_CASE_WHEN_OVERDUE", default=False)
+# Documents with an expiry: members are reminded this many days before it (0: on the day),
+# and once it has passed by the grace period a finding is raised, due this many days later.
+ALLIANCE_DOCUMENT_REMINDER_DAYS = tuple(
+    sorted(env.list("ALLIANCE_DOCUMENT_REMINDER_DAYS", cast=int, default=[60, 30, 7, 0]))
+)
+ALLIANCE_EXPIRED_DOCUMENT_GRACE_DAYS = env.int("ALLIANCE_EXPIRED_DOCUMENT_GRACE_DAYS", default=30)
+ALLIANCE_EXPIRED_DOCUMENT_FINDING_DAYS = env.int(
+    "ALLIANCE_EXPIRED_DOCUMENT_FINDING_DAYS", default=30
+)
 
 # --- REST API (api/) ------------------------------------------------------------------
 

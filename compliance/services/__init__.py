@@ -47,6 +47,7 @@ from .findings import (
     finding_reopen,
     finding_submit_action,
 )
+from .validity import document_reject, document_validity_check, document_verify
 
 __all__ = [
     "answer_carry_forward",
@@ -75,6 +76,9 @@ __all__ = [
     "cycle_start_review",
     "cycle_submit",
     "declaration_text",
+    "document_reject",
+    "document_validity_check",
+    "document_verify",
     "evidence_add",
     "evidence_attach",
     "evidence_remove",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record, client_ip
 from alliance_portal.documents import discard_file_on_rollback, document_store
+from alliance_portal.documents.validity import validity_dates_check
 from alliance_portal.events import EventName, event_record
 from alliance_portal.locks import for_update
 from alliance_portal.models import AuditEvent, Document
@@ -213,13 +214,29 @@ def evidence_add(
     cycle: ReviewCycle,
     criterion: Criterion,
     uploaded_file: "UploadedFile[bytes]",
+    issued_on: date | None = None,
+    expires_on: date | None = None,
     request: HttpRequest | None = None,
 ) -> AnswerEvidence | None:
-    """Add a document to an answer; None when the file was quarantined."""
+    """Add a document to an answer; None when the file was quarantined. Its dates are
+    checked against the criterion's evidence validity."""
+    issued_on, expires_on = validity_dates_check(
+        issued_on=issued_on,
+        expires_on=expires_on,
+        expires=criterion.evidence_expires,
+        validity_months=criterion.evidence_validity_months,
+        required=False,
+    )
     with discard_file_on_rollback() as keep, transaction.atomic():
         _answerable(actor, cycle)
         row = Answer.objects.get(cycle=cycle, criterion=criterion)
-        document = document_store(actor=actor, uploaded_file=uploaded_file, request=request)
+        document = document_store(
+            actor=actor,
+            uploaded_file=uploaded_file,
+            request=request,
+            issued_on=issued_on,
+            expires_on=expires_on,
+        )
         keep(document)
         if document.quarantined:
             return None

@@ -96,6 +96,43 @@ def finding_raise(
     return finding
 
 
+def finding_raise_by_portal(
+    *,
+    cycle: ReviewCycle,
+    severity: str,
+    description: str,
+    corrective_action: str,
+    due_on: date,
+    criterion: Criterion | None = None,
+) -> Finding:
+    """The portal raises a finding itself (a document left expired past the grace period,
+    by the scheduled job): no one raised it, and its audit event has no actor."""
+    with transaction.atomic():
+        finding = Finding.objects.create(
+            cycle=cycle,
+            criterion=criterion,
+            severity=severity,
+            description=description,
+            corrective_action=corrective_action,
+            due_on=due_on,
+            raised_by=None,
+        )
+        audit_record(
+            actor=None,
+            action="finding.raised",
+            target=finding,
+            payload={"severity": severity, "due_on": due_on.isoformat(), "by_portal": True},
+        )
+        tell_member(
+            cycle.member,
+            "finding_raised",
+            _finding_path(finding),
+            about=finding,
+            due_on=due_on.isoformat(),
+        )
+    return finding
+
+
 def _member_may_answer(actor: User, finding: Finding) -> None:
     if not can_prepare_attestation(actor, finding.cycle.member):
         raise PermissionDenied(_("Only signatories and compliance officers answer findings."))

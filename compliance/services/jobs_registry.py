@@ -16,6 +16,7 @@ from .certificates import (
     certificates_render_pending,
 )
 from .jobs import cycles_open_due, overdue_escalate, reminders_send, staff_digest_send
+from .validity import document_validity_check
 
 JOBS: dict[str, Callable[[], object]] = {
     "open_due_cycles": cycles_open_due,
@@ -32,4 +33,5 @@ JOBS: dict[str, Callable[[], object]] = {
     "notify_expired_auditor_grants": auditor_grants_expired_notify,
     "send_notification_digests": notification_digests_send,
     "expire_exports": exports_expire,
+    "check_document_validity": document_validity_check,
 }

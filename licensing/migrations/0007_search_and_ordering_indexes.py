@@ -1,4 +1,5 @@
-"""Indexes for the admin's searches (trigram, PostgreSQL only) and default orderings."""
+"""Indexes for the admin's searches (trigram on PostgreSQL, plain expression indexes elsewhere) and
+default orderings."""
 
 import django.contrib.postgres.indexes
 import django.db.models.functions.comparison
@@ -6,7 +7,7 @@ import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
-from alliance_portal.search_indexes import AddIndexOnPostgres
+import alliance_portal.search_indexes
 
 
 class Migration(migrations.Migration):
@@ -23,9 +24,9 @@ class Migration(migrations.Migration):
             model_name="licenceagreement",
             index=models.Index(fields=["-created_at", "-id"], name="licence_created_idx"),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="licenceagreement",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(

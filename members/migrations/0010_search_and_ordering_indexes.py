@@ -1,11 +1,12 @@
-"""Indexes for the admin's searches (trigram, PostgreSQL only) and default orderings."""
+"""Indexes for the admin's searches (trigram on PostgreSQL, plain expression indexes elsewhere) and
+default orderings."""
 
 import django.contrib.postgres.indexes
 import django.db.models.functions.comparison
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from alliance_portal.search_indexes import AddIndexOnPostgres
+import alliance_portal.search_indexes
 
 
 class Migration(migrations.Migration):
@@ -20,9 +21,9 @@ class Migration(migrations.Migration):
             model_name="application",
             index=models.Index(fields=["-created_at"], name="application_created_idx"),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="application",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -34,9 +35,9 @@ class Migration(migrations.Migration):
                 name="application_legal_name_trgm",
             ),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="application",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -52,9 +53,9 @@ class Migration(migrations.Migration):
             model_name="member",
             index=models.Index(fields=["legal_name", "id"], name="member_name_idx"),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="member",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -66,9 +67,9 @@ class Migration(migrations.Migration):
                 name="member_legal_name_trgm",
             ),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="member",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -80,9 +81,9 @@ class Migration(migrations.Migration):
                 name="member_registration_trgm",
             ),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="member",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -94,9 +95,9 @@ class Migration(migrations.Migration):
                 name="member_kp_trgm",
             ),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="member",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -112,9 +113,9 @@ class Migration(migrations.Migration):
             model_name="user",
             index=models.Index(fields=["email"], name="user_email_idx"),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="user",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(
@@ -126,9 +127,9 @@ class Migration(migrations.Migration):
                 name="user_email_trgm",
             ),
         ),
-        AddIndexOnPostgres(
+        migrations.AddIndex(
             model_name="user",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=alliance_portal.search_indexes.TrigramIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper(
                         django.db.models.functions.comparison.Cast(

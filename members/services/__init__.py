@@ -17,7 +17,7 @@ from .applications import (
     application_withdraw,
     missing_for_submission,
 )
-from .members import document_requirement_save, member_update
+from .members import document_requirement_save, member_document_add, member_update
 from .team import (
     invitation_accept,
     invitation_create,
@@ -45,6 +45,7 @@ __all__ = [
     "invitation_accept",
     "invitation_create",
     "invitation_revoke",
+    "member_document_add",
     "member_update",
     "membership_change_role",
     "membership_remove",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from alliance_portal import text_limits
 from alliance_portal.audit import audit_record
 from alliance_portal.documents import discard_file_on_rollback, document_store
+from alliance_portal.documents.validity import validity_dates_check
 from alliance_portal.emails import absolute_url, email_people, email_user
 from alliance_portal.events import EventName, event_record
 from alliance_portal.locks import lock
@@ -27,6 +28,7 @@ from members.models import (
     DocumentRequirement,
     InformationRequest,
     Member,
+    MemberDocument,
     Membership,
     RiskRating,
     Role,
@@ -174,18 +176,33 @@ def application_attach_document(
     application: Application,
     requirement: DocumentRequirement,
     uploaded_file: "UploadedFile[bytes]",
+    issued_on: date | None = None,
+    expires_on: date | None = None,
     request: HttpRequest | None = None,
 ) -> ApplicationDocument | None:
     """Check, store and link an uploaded document. UploadRejected leaves nothing behind.
 
     An infected file is quarantined and nothing is linked: returns None (the quarantine and
-    its audit event are kept).
+    its audit event are kept). The dates are checked against the requirement's validity.
     """
+    issued_on, expires_on = validity_dates_check(
+        issued_on=issued_on,
+        expires_on=expires_on,
+        expires=requirement.expires,
+        validity_months=requirement.validity_months,
+        required=False,
+    )
     with discard_file_on_rollback() as keep, transaction.atomic():
         locked = _lock(application)
         _require_editor(actor, locked)
         _require_editable(locked)
-        document = document_store(actor=actor, uploaded_file=uploaded_file, request=request)
+        document = document_store(
+            actor=actor,
+            uploaded_file=uploaded_file,
+            request=request,
+            issued_on=issued_on,
+            expires_on=expires_on,
+        )
         keep(document)
         if document.quarantined:
             return None
@@ -394,6 +411,18 @@ def application_approve(
         member.full_clean()
         member.save()
         Membership.objects.create(user=locked.applicant, member=member, role=Role.SIGNATORY)
+        # The application's documents become the member's (kept valid from now on).
+        MemberDocument.objects.bulk_create(
+            MemberDocument(
+                member=member,
+                requirement_id=link.requirement_id,
+                document_id=link.document_id,
+                application=locked,
+                added_at=link.added_at,
+                added_by=locked.applicant,
+            )
+            for link in ApplicationDocument.objects.filter(application=locked)
+        )
         locked.member = member
         locked.decided_at = now
         locked.decided_by = actor

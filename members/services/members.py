@@ -1,15 +1,19 @@
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
 from alliance_portal.cache_versions import public_register_changed
+from alliance_portal.documents import discard_file_on_rollback, document_store
+from alliance_portal.documents.validity import validity_dates_check
 from alliance_portal.locks import lock
-from members.models import DocumentRequirement, Member, User
-from members.permissions import can_manage_members
+from members.models import DocumentRequirement, Member, MemberDocument, User
+from members.permissions import can_manage_members, can_update_member_documents
 
 STAFF_EDITABLE_FIELDS = (
     "legal_name",
@@ -94,3 +98,56 @@ def document_requirement_save(
             request=request,
         )
     return requirement
+
+
+def member_document_add(
+    *,
+    actor: User,
+    member: Member,
+    requirement: DocumentRequirement,
+    uploaded_file: "UploadedFile[bytes]",
+    issued_on: date | None = None,
+    expires_on: date | None = None,
+    request: HttpRequest | None = None,
+) -> MemberDocument | None:
+    """A member's signatory or compliance officer gives a new document for a requirement: it
+    becomes the current one (the one it replaces no longer counts, nor reminds). None when the
+    file was quarantined."""
+    if not can_update_member_documents(actor, member):
+        raise PermissionDenied(
+            _("Only signatories and compliance officers update the company's documents.")
+        )
+    issued_on, expires_on = validity_dates_check(
+        issued_on=issued_on,
+        expires_on=expires_on,
+        expires=requirement.expires,
+        validity_months=requirement.validity_months,
+        required=False,
+    )
+    with discard_file_on_rollback() as keep, transaction.atomic():
+        locked = lock(Member, member.pk)
+        document = document_store(
+            actor=actor,
+            uploaded_file=uploaded_file,
+            request=request,
+            issued_on=issued_on,
+            expires_on=expires_on,
+        )
+        keep(document)
+        if document.quarantined:
+            return None
+        link = MemberDocument.objects.create(
+            member=locked, requirement=requirement, document=document, added_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="member.document_added",
+            target=locked,
+            payload={
+                "document": str(document.pk),
+                "requirement": requirement.code,
+                "expires_on": expires_on.isoformat() if expires_on else None,
+            },
+            request=request,
+        )
+    return link

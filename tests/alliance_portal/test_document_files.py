@@ -15,6 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from alliance_portal.documents import (
     discard_file_on_rollback,
@@ -44,7 +45,10 @@ def files_under(root: Path) -> list[str]:
 def upload(client, application, filename: str, data: bytes, **headers):
     client.force_login(application.applicant)
     requirement = DocumentRequirement.objects.get(code="certificate-of-incorporation")
-    body, content_type = multipart({"requirement": str(requirement.pk)}, [("file", filename, data)])
+    body, content_type = multipart(
+        {"requirement": str(requirement.pk), "issued_on": str(timezone.localdate())},
+        [("file", filename, data)],
+    )
     return client.post(
         reverse("portal:application_upload", args=[application.pk]),
         data=body,
@@ -139,7 +143,9 @@ class TestStorageUnavailable:
         cycle = cycle_for("open")
         criterion = cycle.answers.first().criterion
         client.force_login(signatory_of(cycle.member))
-        body, content_type = multipart({}, [("file", "proof.pdf", pdf_bytes())])
+        body, content_type = multipart(
+            {"issued_on": str(timezone.localdate())}, [("file", "proof.pdf", pdf_bytes())]
+        )
         response = client.post(
             reverse("compliance:evidence_upload", args=[cycle.pk, criterion.pk]),
             data=body,

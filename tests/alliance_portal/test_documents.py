@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from alliance_portal.documents.errors import UploadRejected
 from alliance_portal.documents.validation import clean_name
@@ -34,7 +35,10 @@ def application(db):
 def upload(client, application, filename: str, data: bytes):
     client.force_login(application.applicant)
     requirement = DocumentRequirement.objects.get(code="certificate-of-incorporation")
-    body, content_type = multipart({"requirement": str(requirement.pk)}, [("file", filename, data)])
+    body, content_type = multipart(
+        {"requirement": str(requirement.pk), "issued_on": str(timezone.localdate())},
+        [("file", filename, data)],
+    )
     return client.post(
         reverse("portal:application_upload", args=[application.pk]),
         data=body,

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from alliance_portal.models import AuditEvent
 from compliance import services
@@ -135,7 +136,9 @@ class TestAttestationPage:
     def test_a_refused_upload_is_a_400_and_stores_nothing(self, client, company_a):
         cycle, criterion = company_a["cycle"], company_a["criterion"]
         client.force_login(signatory_of(cycle.member))
-        body, content_type = multipart({}, [("file", "notes.pdf", b"plain text")])
+        body, content_type = multipart(
+            {"issued_on": str(timezone.localdate())}, [("file", "notes.pdf", b"plain text")]
+        )
         response = client.post(
             reverse("compliance:evidence_upload", args=[cycle.pk, criterion.pk]),
             data=body,

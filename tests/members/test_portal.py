@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from alliance_portal.models import AuditEvent, Document
 from members.models import (
@@ -10,6 +11,7 @@ from members.models import (
     ApplicationStatus,
     DocumentRequirement,
     Invitation,
+    MemberDocument,
     Membership,
     Role,
 )
@@ -35,6 +37,10 @@ def company_a(db):
         expires_at=application.created_at,
     )
     membership = Membership.objects.get(member=member, user=signatory)
+    link = application.documents.first()
+    MemberDocument.objects.create(
+        member=member, requirement=link.requirement, document=link.document
+    )
     return {
         "member": member,
         "signatory": signatory,
@@ -56,6 +62,8 @@ def company_a_urls(a) -> list[str]:
         reverse("portal:application_submit", args=[app]),
         reverse("portal:application_resubmit", args=[app]),
         reverse("portal:application_withdraw", args=[app]),
+        reverse("portal:member_documents", args=[member]),
+        reverse("portal:member_document", args=[member, doc]),
         reverse("portal:team", args=[member]),
         reverse("portal:team_invite", args=[member]),
         reverse("portal:team_change_role", args=[member, a["membership"].pk]),
@@ -158,7 +166,7 @@ class TestApplicantJourney:
 
         for requirement in DocumentRequirement.objects.filter(required=True):
             body, content_type = multipart(
-                {"requirement": str(requirement.pk)},
+                {"requirement": str(requirement.pk), "issued_on": str(timezone.localdate())},
                 [("file", f"{requirement.code}.pdf", pdf_bytes())],
             )
             uploaded = client.post(

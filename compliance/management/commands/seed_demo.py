@@ -21,6 +21,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from alliance_portal.calendar import calendar_token_hash
+from alliance_portal.documents.validity import default_expiry
 from alliance_portal.emails import absolute_url, email_queue
 from alliance_portal.exports import (
     export_job_run,
@@ -28,7 +29,7 @@ from alliance_portal.exports import (
     export_list,
     exportable_admin,
 )
-from alliance_portal.models import ExportJob, Notification, OutboxMessage
+from alliance_portal.models import Document, ExportJob, Notification, OutboxMessage
 from alliance_portal.notifications import DAILY
 from alliance_portal.pdf import render_pdf
 from alliance_portal.roles import AUDITORS_GROUP, DECISION_MAKERS_GROUP, STAFF_GROUP
@@ -57,6 +58,7 @@ from licensing.agreement import agreement_text, sha256_text
 from licensing.signing import consents
 from members import services as members
 from members.models import Application, DocumentRequirement, Member, Role, User
+from members.selectors import current_member_documents
 from members.services.applications import CHECKLIST_FIELDS
 
 DEMO_PASSWORD = "alliance-demo"
@@ -515,12 +517,35 @@ class Command(BaseCommand):
         if past is not None:
             seed_expired_evidence(past)
         seed_third_edition(staff)
+        self._seed_document_validity(demo)
 
         applicant = users["applicant@example.com"]
         if not Application.objects.filter(applicant=applicant).exists():
             application = _prepared_application(applicant, DEMO_APPLICANT)
             members.application_start_review(actor=staff, application=application)
         self._seed_workbench_queues(users)
+
+    @staticmethod
+    def _seed_document_validity(demo: Member) -> None:
+        """Demo Diamonds' application documents get their dates: the KP registration expires
+        in 20 days (its 30-day reminder goes out), the AML/KYC policy expired 5 days ago (within
+        the grace period: "update required"), the others are valid. Only dates not yet set."""
+        today = timezone.localdate()
+        dates = {
+            "kp-registration": (today - timedelta(days=345), today + timedelta(days=20)),
+            "aml-kyc-policy": (today - timedelta(days=735), today - timedelta(days=5)),
+        }
+        for link in current_member_documents().filter(member=demo).select_related("requirement"):
+            requirement = link.requirement
+            if not requirement.expires:
+                continue
+            issued, expires = dates.get(requirement.code, (today - timedelta(days=30), None))
+            if expires is None:
+                expires = default_expiry(issued, requirement.validity_months or 12)
+            Document.objects.filter(pk=link.document_id, expires_on__isnull=True).update(
+                issued_on=issued, expires_on=expires
+            )
+        compliance.document_validity_check()
 
     def _seed_workbench_queues(self, users: dict[str, User]) -> None:
         """Give every queue of the staff home at least one item, filling only the empty ones
