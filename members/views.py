@@ -83,6 +83,7 @@ def _detail_context(request: HttpRequest, application: Application, **extra: Any
         "requirements": [(r, r.pk in given) for r in requirements],
         "upload_form": DocumentUploadForm(request=request) if editable else None,
         "answer_form": AnswerForm(),
+        "people": list(selectors.current_people_of_application(application)),
         "open_request": next(
             (r for r in application.information_requests.all() if r.answered_at is None), None
         ),

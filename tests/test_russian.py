@@ -21,15 +21,23 @@ from tests.crawl import ROLES, client_for, demo_verify_path, pages_for, seed_dem
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 # Names, abbreviations and formats that are the same in Russian.
-ALLOWED_WORDS = {"ALROSA", "ALLIANCE", "JSON", "TOTP"}
+ALLOWED_WORDS = {"ALROSA", "ALLIANCE", "JSON", "TOTP", "JPEG", "DOCX", "XLSX"}
 # Data: what people typed or uploaded, shown as they wrote it (the demo writes in English).
 # Reference content kept in two languages (title_en / title_ru …) is not data here: its
 # English values are exactly what must not show on a Russian page.
 DATA_FIELDS = {
     "members.User": ["full_name", "email"],
-    "members.Member": ["legal_name", "address", "website"],
-    "members.Application": ["legal_name", "address", "website", "decision_reason"],
+    "members.Member": ["legal_name", "address", "website", "former_names", "no_owner_reason"],
+    "members.Application": [
+        "legal_name",
+        "address",
+        "website",
+        "decision_reason",
+        "former_names",
+        "no_owner_reason",
+    ],
     "members.InformationRequest": ["message", "answer"],
+    "members.KeyPerson": ["name", "name_latin", "control", "review_comment"],
     "licensing.Signature": ["typed_name", "typed_title"],
     "compliance.Answer": ["explanation", "reviewer_note"],
     "compliance.ReviewCycle": ["decision_note"],
