@@ -29,6 +29,7 @@ from alliance_portal.outbox import messages_for_member
 from alliance_portal.roles import AUDITORS_GROUP
 
 from . import selectors, services
+from .admin_people import people_table
 from .models import (
     APPLICATION_TRANSITIONS,
     Application,
@@ -304,9 +305,11 @@ class ApplicationAdmin(ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[Ap
                     "kp_registration",
                     "contract_reference",
                     "public_listing_consent",
+                    "former_names",
                 )
             },
         ),
+        (_("Owners and key people"), {"fields": ("no_owner_reason", "people")}),
         (
             _("Eligibility"),
             {
@@ -346,6 +349,10 @@ class ApplicationAdmin(ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[Ap
     @admin.display(description=_("member"), ordering="member__legal_name")
     def member_name(self, application: Application) -> str:
         return member_link(application.member)
+
+    @admin.display(description=_("owners and key people"))
+    def people(self, application: Application) -> str:
+        return people_table(selectors.current_people_of_application(application))
 
     def act_context(self, request: HttpRequest, obj: Application, action: str) -> dict[str, Any]:
         if action != "approve":
@@ -497,8 +504,15 @@ class MemberAdmin(ExportAdminMixin, admin.ModelAdmin[Member]):
         "public_listing_consent",
     ]
     search_fields = ["legal_name", "registration_number", "kp_registration", "contract_reference"]
-    fields = ["overview", *STAFF_EDITABLE_FIELDS, "approved_at", "documents", "deliveries"]
-    readonly_fields = ["overview", "approved_at", "documents", "deliveries"]
+    fields = [
+        "overview",
+        *STAFF_EDITABLE_FIELDS,
+        "people",
+        "approved_at",
+        "documents",
+        "deliveries",
+    ]
+    readonly_fields = ["overview", "people", "approved_at", "documents", "deliveries"]
     inlines = [MembershipInline, MemberApplicationInline]
     show_full_result_count = False
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -508,6 +522,10 @@ class MemberAdmin(ExportAdminMixin, admin.ModelAdmin[Member]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("owners and key people"))
+    def people(self, member: Member) -> str:
+        return people_table(selectors.current_people_of_member(member))
 
     @admin.display(description=_("e-mails sent"))
     def deliveries(self, member: Member) -> str:

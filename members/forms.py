@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +12,12 @@ from alliance_portal.documents.forms import (
 )
 from alliance_portal.email_addresses import email_address_clean
 
-from .models import Application, Role, field_label
+from .models import Application, KeyPerson, Role, field_label
 from .selectors import active_requirements
 from .services.applications import APPLICANT_FIELDS, ELIGIBILITY_FIELDS
+from .services.people import PERSON_FIELDS
+
+OWNERSHIP_FIELDS = ("former_names", "no_owner_reason")
 
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
 
@@ -32,7 +35,11 @@ class ApplicationForm(forms.ModelForm[Application]):
     class Meta:
         model = Application
         fields = APPLICANT_FIELDS
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "former_names": forms.Textarea(attrs={"rows": 2}),
+            "no_owner_reason": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,8 +60,11 @@ class ApplicationForm(forms.ModelForm[Application]):
         return [
             self[name]
             for name in APPLICANT_FIELDS
-            if name not in (*ELIGIBILITY_FIELDS, "public_listing_consent")
+            if name not in (*ELIGIBILITY_FIELDS, *OWNERSHIP_FIELDS, "public_listing_consent")
         ]
+
+    def ownership_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in OWNERSHIP_FIELDS]
 
     def eligibility_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ELIGIBILITY_FIELDS]
@@ -114,4 +124,48 @@ class RoleForm(forms.Form):
         label=_("Role"),
         choices=Role.choices,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+
+class KeyPersonForm(UploadFieldMixin, forms.ModelForm[KeyPerson]):
+    """An owner, director or signatory. The model's rules (share, control, Latin name, date
+    of birth) are checked here too, so a mistake is shown on the form and nothing is kept."""
+
+    document_file = document_file_field(label=_("Supporting document (optional)"), required=False)
+
+    class Meta:
+        model = KeyPerson
+        fields = PERSON_FIELDS
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ownership_percent": forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.01"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.DateField, self.fields["date_of_birth"]).input_formats = ["%Y-%m-%d"]
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            if name != "document_file":
+                field.widget.attrs.setdefault("aria-describedby", f"{name}-errors")
+
+    def person_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in PERSON_FIELDS}
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What needs correcting (the member reads it)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=text_limits.TEXT,
+    )
+
+
+class AcceptForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Note (optional)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=text_limits.TEXT,
+        required=False,
     )

@@ -1,4 +1,6 @@
+import unicodedata
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -572,6 +574,20 @@ class PersonReview(models.TextChoices):
     RETURNED = "returned", _("Returned for correction")
 
 
+# The one place a member-side change's review is declared; only members.services moves it.
+# A change is reviewed once: what staff returned is corrected by a new change, not re-reviewed.
+_R = PersonReview
+PERSON_REVIEW_TRANSITIONS: dict[str, Transition] = {
+    "accept": Transition.of({_R.PENDING}, _R.ACCEPTED),
+    "return": Transition.of({_R.PENDING}, _R.RETURNED),
+}
+
+
+def is_latin_script(text: str) -> bool:
+    """Whether every letter of ``text`` is a Latin letter (with or without diacritics)."""
+    return all(unicodedata.name(ch, "").startswith("LATIN") for ch in text if ch.isalpha())
+
+
 class KeyPerson(models.Model):
     """A beneficial owner or key person of an applicant or a member.
 
@@ -683,10 +699,65 @@ class KeyPerson(models.Model):
         indexes = [
             models.Index(fields=["member", "ended_at"], name="keyperson_member_idx"),
             models.Index(fields=["application", "ended_at"], name="keyperson_application_idx"),
+            # The staff queue of member-side changes waiting for review.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(review_status="pending", member__isnull=False),
+                name="keyperson_review_queue_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    # The review is this row's state: the admin's workflow buttons read it as ``status``.
+    @property
+    def status(self) -> str:
+        return self.review_status
+
+    def get_status_display(self) -> str:
+        return str(self.get_review_status_display())
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list[ValidationError]] = {}
+
+        def refuse(field: str, message: Any, code: str) -> None:
+            errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+        self.name = (self.name or "").strip()
+        self.name_latin = (self.name_latin or "").strip()
+        if self.name and not is_latin_script(self.name) and not self.name_latin:
+            refuse(
+                "name_latin",
+                _("The name is not in Latin letters: give it as in the passport's Latin line."),
+                "latin_required",
+            )
+        if self.name_latin and not is_latin_script(self.name_latin):
+            refuse("name_latin", _("Use Latin letters only."), "latin_only")
+        if self.date_of_birth is not None and self.date_of_birth > timezone.localdate():
+            refuse("date_of_birth", _("The date of birth cannot be in the future."), "future")
+        share = self.ownership_percent
+        if share is not None and not Decimal(0) <= share <= Decimal(100):
+            refuse("ownership_percent", _("A share is between 0 and 100 %."), "share_range")
+        if self.role == PersonRole.OWNER:
+            self.control = (self.control or "").strip()
+            if (share is None or share < Decimal(25)) and not self.control:
+                refuse(
+                    "ownership_percent",
+                    _(
+                        # xgettext:no-python-format
+                        "A beneficial owner holds 25 % or more, or controls the company "
+                        "otherwise: give the share or the kind of control."
+                    ),
+                    "not_an_owner",
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class InformationRequest(models.Model):

@@ -48,6 +48,20 @@ def can_manage_team(user: User, member: Member) -> bool:
     return role_in(user, member) == Role.SIGNATORY
 
 
+def can_manage_people(user: User, member: Member) -> bool:
+    """Owners and key people are kept current by the signatory or the compliance officer."""
+    return role_in(user, member) in (Role.SIGNATORY, Role.COMPLIANCE_OFFICER)
+
+
+def can_review_people(user: User | None) -> bool:
+    return bool(
+        user is not None
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("members.change_keyperson")
+    )
+
+
 def can_review_applications(user: User) -> bool:
     return bool(user.is_active and user.is_staff and user.has_perm("members.change_application"))
 

@@ -10,9 +10,11 @@ from .models import (
     DocumentRequirement,
     InformationRequest,
     Invitation,
+    KeyPerson,
     Member,
     MemberDocument,
     Membership,
+    PersonReview,
     User,
 )
 
@@ -172,4 +174,67 @@ def member_document_for_user(user: User, member_pk: int, document_pk: str) -> Me
     return MemberDocument.objects.select_related("document", "requirement", "member").get(
         member__in=Member.objects.filter(memberships__user=user, pk=member_pk),
         document_id=document_pk,
+    )
+
+
+# --- Owners and key people ------------------------------------------------------------------
+
+
+def current_people_of_application(application: Application) -> QuerySet[KeyPerson]:
+    return application.people.filter(ended_at__isnull=True).select_related("document")
+
+
+def current_people_of_member(member: Member) -> QuerySet[KeyPerson]:
+    return member.people.filter(ended_at__isnull=True).select_related("document", "reviewed_by")
+
+
+def removals_of_member(member: Member) -> QuerySet[KeyPerson]:
+    """Removals the member made that staff have not accepted yet (waiting, or returned)."""
+    return member.people.filter(
+        ended_at__isnull=False,
+        replaced_by__isnull=True,
+        review_status__in=[PersonReview.PENDING, PersonReview.RETURNED],
+    ).order_by("-ended_at", "-pk")
+
+
+def member_person_for_user(user: User, pk: int) -> KeyPerson:
+    """A member's person (any version); DoesNotExist if not of one of the user's members."""
+    return (
+        KeyPerson.objects.filter(member__memberships__user=user)
+        .select_related("member", "document")
+        .distinct()
+        .get(pk=pk)
+    )
+
+
+def application_person_for_user(user: User, application_pk: int, pk: int) -> KeyPerson:
+    return KeyPerson.objects.select_related("application", "document").get(
+        application__in=applications_visible_to(user).filter(pk=application_pk), pk=pk
+    )
+
+
+def person_history(person: KeyPerson) -> list[KeyPerson]:
+    """Every version of a person, newest first: the chain of ``replaces`` both ways."""
+    owner = {"member_id": person.member_id, "application_id": person.application_id}
+    rows = {
+        row.pk: row
+        for row in KeyPerson.objects.filter(**owner).select_related(
+            "created_by", "reviewed_by", "document"
+        )
+    }
+    newest = rows.get(person.pk, person)
+    successors = {row.replaces_id: row for row in rows.values() if row.replaces_id}
+    while newest.pk in successors:
+        newest = successors[newest.pk]
+    chain = [newest]
+    while chain[-1].replaces_id and chain[-1].replaces_id in rows:
+        chain.append(rows[chain[-1].replaces_id])
+    return chain
+
+
+def people_changes_for_staff() -> QuerySet[KeyPerson]:
+    """Member-side changes waiting for review: the newest version of each (a change replaced
+    by a newer one is reviewed through that one)."""
+    return KeyPerson.objects.filter(
+        member__isnull=False, review_status=PersonReview.PENDING, replaced_by__isnull=True
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_people
 
 app_name = "portal"
 
@@ -30,6 +30,32 @@ urlpatterns = [
         views.member_document,
         name="member_document",
     ),
+    path(
+        "applications/<int:pk>/people/add/",
+        views_people.application_person_add,
+        name="application_person_add",
+    ),
+    path(
+        "applications/<int:pk>/people/<int:person_pk>/edit/",
+        views_people.application_person_edit,
+        name="application_person_edit",
+    ),
+    path(
+        "applications/<int:pk>/people/<int:person_pk>/remove/",
+        views_people.application_person_remove,
+        name="application_person_remove",
+    ),
+    path(
+        "applications/<int:pk>/people/<int:person_pk>/document/",
+        views_people.application_person_document,
+        name="application_person_document",
+    ),
+    path("people/", views_people.people, name="people"),
+    path("people/<int:pk>/", views_people.person_detail, name="person_detail"),
+    path("people/<int:pk>/edit/", views_people.person_edit, name="person_edit"),
+    path("people/<int:pk>/remove/", views_people.person_remove, name="person_remove"),
+    path("people/<int:pk>/document/", views_people.person_document, name="person_document"),
+    path("members/<int:member_pk>/people/add/", views_people.person_add, name="person_add"),
     path("members/<int:member_pk>/team/", views.team, name="team"),
     path("members/<int:member_pk>/team/invite/", views.team_invite, name="team_invite"),
     path(

@@ -91,6 +91,7 @@ def _detail_context(request: HttpRequest, application: Application, **extra: Any
         "upload_form": DocumentUploadForm(request=request) if editable else None,
         "validity_months": selectors.requirement_validity_months() if editable else {},
         "answer_form": AnswerForm(),
+        "people": list(selectors.current_people_of_application(application)),
         "open_request": next(
             (r for r in application.information_requests.all() if r.answered_at is None), None
         ),

@@ -101,6 +101,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("members", "0011_document_validity_and_member_documents", "forwards"),
     ("licensing", "0008_criterion_evidence_validity", "forwards"),
     ("compliance", "0014_document_validity", "forwards"),
+    ("members", "0012_key_people_review", "forwards"),
 ]
 
 

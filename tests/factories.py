@@ -10,8 +10,10 @@ from members.models import (
     ApplicationDocument,
     ApplicationStatus,
     DocumentRequirement,
+    KeyPerson,
     Member,
     Membership,
+    PersonRole,
     RiskRating,
     Role,
     User,
@@ -115,6 +117,32 @@ class ApplicationFactory(factory.django.DjangoModelFactory[Application]):
     applicant = factory.SubFactory(UserFactory)
 
 
+def key_person(*, application=None, member=None, **fields):
+    """A current owner (by default) of an application or a member."""
+    values = {
+        "role": PersonRole.OWNER,
+        "name": "Jan Peeters",
+        "date_of_birth": "1970-05-01",
+        "nationality": "BE",
+        "country_of_residence": "BE",
+        "ownership_percent": 60,
+        **fields,
+    }
+    return KeyPerson.objects.create(application=application, member=member, **values)
+
+
+def application_people(application):
+    """The people a submittable application needs: an owner and a director."""
+    owner = key_person(application=application)
+    director = key_person(
+        application=application,
+        role=PersonRole.DIRECTOR,
+        name="Marie Dubois",
+        ownership_percent=None,
+    )
+    return owner, director
+
+
 def complete_application(applicant=None, status=ApplicationStatus.DRAFT, **data):
     """An application with every field and every required document, put in `status`."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -134,6 +162,8 @@ def complete_application(applicant=None, status=ApplicationStatus.DRAFT, **data)
         ApplicationDocument.objects.create(
             application=application, requirement=requirement, document=document
         )
+    # Submission needs a beneficial owner and a director or signatory.
+    application_people(application)
     if status != ApplicationStatus.DRAFT:
         submitted = timezone.now()
         member = None

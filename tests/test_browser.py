@@ -70,6 +70,15 @@ def test_applicant_journey_start_upload_submit_see_status(page, tmp_path):
         page.get_by_role("button", name="Upload").click()
         expect(page.get_by_text("“scan.pdf” was added.")).to_be_visible()
 
+    expect(page.locator("#missing-list")).to_contain_text("Name the beneficial owners")
+    for role, name, share in (("owner", "Pavel Petrov", "100"), ("director", "Pavel Petrov", "")):
+        page.get_by_role("link", name="Add a person").click()
+        page.get_by_label("Role").select_option(role)
+        page.get_by_label("Full name", exact=True).fill(name)
+        page.get_by_label("Share owned (%)").fill(share)
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("The person was added to the application.")).to_be_visible()
+
     expect(page.get_by_text("Everything required is there.")).to_be_visible()
     page.get_by_role("button", name="Submit the application").click()
     expect(page.get_by_text("Your application has been submitted.")).to_be_visible()

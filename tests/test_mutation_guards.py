@@ -54,6 +54,7 @@ MEMBER_PREDICATES = {
     # predicate: the people it allows; everyone else in WHO is refused.
     members_permissions.can_view_team: {"signatory", "compliance_officer", "viewer"},
     members_permissions.can_manage_team: {"signatory"},
+    members_permissions.can_manage_people: {"signatory", "compliance_officer"},
     compliance_permissions.can_view_compliance: {"signatory", "compliance_officer", "viewer"},
     compliance_permissions.can_prepare_attestation: {"signatory", "compliance_officer"},
     compliance_permissions.can_submit_attestation: {"signatory"},
@@ -135,6 +136,7 @@ STAFF_PREDICATES = {
     # predicate: the group whose permission it checks.
     members_permissions.can_review_applications: STAFF_GROUP,
     members_permissions.can_manage_members: STAFF_GROUP,
+    members_permissions.can_review_people: STAFF_GROUP,
     licensing_permissions.can_manage_licences: STAFF_GROUP,
     compliance_permissions.can_review: STAFF_GROUP,
     compliance_permissions.can_manage_cases: STAFF_GROUP,
@@ -162,6 +164,7 @@ def test_staff_predicates_need_the_permission_and_an_active_account(predicate, g
     [
         members_permissions.can_review_applications,
         members_permissions.can_manage_members,
+        members_permissions.can_review_people,
         licensing_permissions.can_manage_licences,
         compliance_permissions.can_review,
         compliance_permissions.can_manage_cases,
@@ -179,6 +182,7 @@ def test_staff_predicates_need_a_staff_account(predicate):
 @pytest.mark.parametrize(
     "predicate",
     [
+        members_permissions.can_review_people,
         licensing_permissions.can_manage_licences,
         compliance_permissions.can_review,
         compliance_permissions.can_manage_cases,
@@ -252,7 +256,7 @@ def _status_choices(table_name):
     """The status values of the model a table belongs to."""
     from compliance.models import CaseStatus, CertificateStatus, CycleStatus, FindingStatus
     from licensing.models import LicenceStatus
-    from members.models import ApplicationStatus
+    from members.models import ApplicationStatus, PersonReview
 
     by_prefix = {
         "APPLICATION": ApplicationStatus,
@@ -261,6 +265,7 @@ def _status_choices(table_name):
         "FINDING": FindingStatus,
         "CASE": CaseStatus,
         "CERTIFICATE": CertificateStatus,
+        "PERSON_REVIEW": PersonReview,
     }
     prefix = table_name.rsplit(".", 1)[1].removesuffix("_TRANSITIONS")
     return {choice.value for choice in by_prefix[prefix]}
@@ -297,6 +302,7 @@ def test_the_guards_see_every_table():
         "CYCLE_TRANSITIONS",
         "FINDING_TRANSITIONS",
         "CASE_TRANSITIONS",
+        "PERSON_REVIEW_TRANSITIONS",
     } <= names
 
 

@@ -27,9 +27,17 @@ ALLOWED_WORDS = {"ALROSA", "ALLIANCE", "JSON", "TOTP", "JPEG", "DOCX", "XLSX"}
 # English values are exactly what must not show on a Russian page.
 DATA_FIELDS = {
     "members.User": ["full_name", "email"],
-    "members.Member": ["legal_name", "address", "website"],
-    "members.Application": ["legal_name", "address", "website", "decision_reason"],
+    "members.Member": ["legal_name", "address", "website", "former_names", "no_owner_reason"],
+    "members.Application": [
+        "legal_name",
+        "address",
+        "website",
+        "decision_reason",
+        "former_names",
+        "no_owner_reason",
+    ],
     "members.InformationRequest": ["message", "answer"],
+    "members.KeyPerson": ["name", "name_latin", "control", "review_comment"],
     "licensing.Signature": ["typed_name", "typed_title"],
     "compliance.Answer": ["explanation", "reviewer_note"],
     "compliance.ReviewCycle": ["decision_note"],

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,7 @@ from compliance.models import (
 from compliance.permissions import can_decide_cases
 from compliance.selectors_validity import documents_expired_or_expiring
 from members.models import OPEN_STATUSES, Application, User
+from members.selectors import people_changes_for_staff
 
 from .permissions import can_see
 
@@ -280,6 +282,20 @@ def _cases(user: User, mine: bool) -> Queue:
     )
 
 
+def _key_people() -> Queue:
+    # A change's moment: when a removal ended the row, else when the row was recorded.
+    rows = people_changes_for_staff().annotate(changed_at=Coalesce("ended_at", "created_at"))
+    return _queue(
+        "key_people",
+        _("Key people changes to review"),
+        rows,
+        admin_name="members_keyperson",
+        filters={"to_review": "yes"},
+        age_field="changed_at",
+        owned=False,
+    )
+
+
 def _certificates() -> Queue:
     return _queue(
         "certificates",
@@ -325,6 +341,8 @@ def home_queues(user: User, *, mine: bool) -> list[Queue]:
     queues: list[Queue] = []
     if can_see(user, "members", "application"):
         queues.append(_applications(user, mine))
+    if can_see(user, "members", "keyperson"):
+        queues.append(_key_people())
     if can_see(user, "compliance", "reviewcycle"):
         queues += [_submitted_cycles(user, mine), _overdue_cycles(user, mine)]
     if can_see(user, "compliance", "finding"):

@@ -21,7 +21,14 @@ from compliance.models import (
     ReviewCycle,
 )
 from licensing.models import LicenceAgreement
-from members.models import Application, ApplicationDocument, Invitation, Member, Membership
+from members.models import (
+    Application,
+    ApplicationDocument,
+    Invitation,
+    KeyPerson,
+    Member,
+    Membership,
+)
 
 SECTION_ROWS = 50
 TIMELINE_PAGE = 200
@@ -96,6 +103,15 @@ def member_team(member: Member) -> list[Membership]:
     return list(member.memberships.select_related("user").order_by("role", "user__email"))
 
 
+def member_people(member: Member) -> list[KeyPerson]:
+    """The member's current owners and key people (a handful by nature): shown whole."""
+    return list(
+        member.people.filter(ended_at__isnull=True)
+        .select_related("document")
+        .order_by("role", "name", "pk")
+    )
+
+
 def member_open_invitations(member: Member) -> list[Invitation]:
     return list(
         member.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
@@ -129,6 +145,7 @@ def member_audit_events(member: Member) -> QuerySet[AuditEvent]:
         Q(target_type=Member._meta.label_lower, target_id=str(member.pk))
         | _about(Application, Application.objects.filter(member=member))
         | _about(Membership, Membership.objects.filter(member=member))
+        | _about(KeyPerson, KeyPerson.objects.filter(member=member))
         | _about(Invitation, Invitation.objects.filter(member=member))
         | _about(LicenceAgreement, LicenceAgreement.objects.filter(member=member))
         | _about(ReviewCycle, ReviewCycle.objects.filter(member=member))

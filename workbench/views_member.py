@@ -25,6 +25,7 @@ SECTION_PERMISSIONS = {
     "certificates": "compliance.view_compliancecertificate",
     "documents": "members.view_application",
     "team": "members.view_membership",
+    "people": "members.view_keyperson",
     "emails": "alliance_portal.view_outboxmessage",
     "timeline": "alliance_portal.view_auditevent",
 }
@@ -64,6 +65,8 @@ def member_360(request: HttpRequest, pk: int) -> HttpResponse:
     if "team" in shown:
         context["team"] = selectors.member_team(member)
         context["invitations"] = selectors.member_open_invitations(member)
+    if "people" in shown:
+        context["people"] = selectors.member_people(member)
     if "timeline" in shown:
         context["timeline"] = selectors.member_timeline(member, before=before)
     return TemplateResponse(

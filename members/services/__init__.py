@@ -18,6 +18,14 @@ from .applications import (
     missing_for_submission,
 )
 from .members import document_requirement_save, member_document_add, member_update
+from .people import (
+    key_people_copy_to_member,
+    key_person_accept,
+    key_person_add,
+    key_person_change,
+    key_person_remove,
+    key_person_return,
+)
 from .team import (
     invitation_accept,
     invitation_create,
@@ -45,6 +53,12 @@ __all__ = [
     "invitation_accept",
     "invitation_create",
     "invitation_revoke",
+    "key_people_copy_to_member",
+    "key_person_accept",
+    "key_person_add",
+    "key_person_change",
+    "key_person_remove",
+    "key_person_return",
     "member_document_add",
     "member_update",
     "membership_change_role",

@@ -30,13 +30,20 @@ from members.models import (
     Member,
     MemberDocument,
     Membership,
+    PersonRole,
     RiskRating,
     Role,
     User,
     field_label,
 )
 from members.permissions import can_edit_application, can_review_applications
-from members.selectors import active_requirements, staff_recipients
+from members.selectors import (
+    active_requirements,
+    current_people_of_application,
+    staff_recipients,
+)
+
+from .people import key_people_copy_to_member
 
 # What the applicant fills in; the rest of the row belongs to staff and to the lifecycle.
 APPLICANT_FIELDS = (
@@ -52,6 +59,8 @@ APPLICANT_FIELDS = (
     "free_of_sanctions",
     "accepts_guidelines",
     "public_listing_consent",
+    "former_names",
+    "no_owner_reason",
 )
 REQUIRED_COMPANY_FIELDS = (
     "legal_name",
@@ -260,6 +269,17 @@ def missing_for_submission(application: Application) -> list[str]:
     for requirement in active_requirements().filter(required=True):
         if requirement.pk not in given:
             missing.append(_("Upload: %(document)s.") % {"document": requirement.title})
+    roles = {person.role for person in current_people_of_application(application)}
+    if PersonRole.OWNER not in roles and not application.no_owner_reason.strip():
+        missing.append(
+            _(
+                # xgettext:no-python-format
+                "Name the beneficial owners (people owning or controlling 25 % or more), or "
+                "explain why there is none."
+            )
+        )
+    if not roles & {PersonRole.DIRECTOR, PersonRole.SIGNATORY}:
+        missing.append(_("Name at least one director or authorised signatory."))
     return missing
 
 
@@ -405,6 +425,8 @@ def application_approve(
             kp_registration=locked.kp_registration,
             contract_reference=locked.contract_reference,
             public_listing_consent=locked.public_listing_consent,
+            former_names=locked.former_names,
+            no_owner_reason=locked.no_owner_reason,
             risk_rating=risk_rating,
             approved_at=now,
         )
@@ -423,6 +445,7 @@ def application_approve(
             )
             for link in ApplicationDocument.objects.filter(application=locked)
         )
+        copied = key_people_copy_to_member(actor=actor, application=locked, member=member)
         locked.member = member
         locked.decided_at = now
         locked.decided_by = actor
@@ -434,7 +457,7 @@ def application_approve(
             actor=actor,
             action="application.approved",
             target=locked,
-            payload={"member": member.pk, "risk_rating": risk_rating},
+            payload={"member": member.pk, "risk_rating": risk_rating, "people": copied},
             request=request,
         )
         event_record(EventName.APPLICATION_DECIDED, locked)

@@ -25,6 +25,8 @@ STAFF_EDITABLE_FIELDS = (
     "contract_reference",
     "risk_rating",
     "public_listing_consent",
+    "former_names",
+    "no_owner_reason",
 )
 
 

@@ -15,7 +15,7 @@ from members.models import (
     Membership,
     Role,
 )
-from tests.factories import UserFactory, complete_application, member_with
+from tests.factories import UserFactory, complete_application, key_person, member_with
 from tests.files import multipart, pdf_bytes
 
 S = ApplicationStatus
@@ -48,11 +48,13 @@ def company_a(db):
         "document": application.documents.first().document,
         "membership": membership,
         "invitation": invitation,
+        "person": key_person(member=member, document=application.documents.first().document),
     }
 
 
 def company_a_urls(a) -> list[str]:
     app, doc, member = a["application"].pk, a["document"].pk, a["member"].pk
+    person, app_person = a["person"].pk, a["application"].people.first().pk
     return [
         reverse("portal:application_detail", args=[app]),
         reverse("portal:application_edit", args=[app]),
@@ -69,6 +71,15 @@ def company_a_urls(a) -> list[str]:
         reverse("portal:team_change_role", args=[member, a["membership"].pk]),
         reverse("portal:team_remove", args=[member, a["membership"].pk]),
         reverse("portal:invitation_revoke", args=[member, a["invitation"].pk]),
+        reverse("portal:person_add", args=[member]),
+        reverse("portal:person_detail", args=[person]),
+        reverse("portal:person_edit", args=[person]),
+        reverse("portal:person_remove", args=[person]),
+        reverse("portal:person_document", args=[person]),
+        reverse("portal:application_person_add", args=[app]),
+        reverse("portal:application_person_edit", args=[app, app_person]),
+        reverse("portal:application_person_remove", args=[app, app_person]),
+        reverse("portal:application_person_document", args=[app, app_person]),
     ]
 
 
@@ -175,6 +186,15 @@ class TestApplicantJourney:
                 content_type=content_type,
             )
             assert uploaded.status_code == 302
+        # Without owners (or a reason for none) and a director, it is still refused.
+        refused = client.post(reverse("portal:application_submit", args=[application.pk]))
+        assert refused.status_code == 400
+        assert "Name at least one director or authorised signatory." in refused.content.decode()
+        add_person = reverse("portal:application_person_add", args=[application.pk])
+        owner = {"role": "owner", "name": "Anna de Vries", "ownership_percent": "100"}
+        assert client.post(add_person, owner).status_code == 302
+        director = {"role": "director", "name": "Anna de Vries"}
+        assert client.post(add_person, director).status_code == 302
         with django_capture_on_commit_callbacks(execute=True):
             submitted = client.post(reverse("portal:application_submit", args=[application.pk]))
         assert submitted.status_code == 302

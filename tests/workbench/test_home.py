@@ -20,7 +20,7 @@ from compliance.models import (
     Submission,
 )
 from licensing.models import AgreementTemplate, GuidelinesVersion, LicenceAgreement
-from members.models import Application, Member, User
+from members.models import Application, KeyPerson, Member, User
 from tests.factories import UserFactory, complete_application, decider
 from tests.helpers import login_with_mfa
 from workbench.selectors import ApplicationsQueue, home_queues
@@ -125,6 +125,11 @@ def _populate(n: int, staff) -> None:
         )
         for i in range(n)
     )
+    # Each member recorded a new owner, waiting for review.
+    KeyPerson.objects.bulk_create(
+        KeyPerson(member=m, role="owner", name=f"Owner {m.pk}", ownership_percent=50)
+        for m in members
+    )
     OutboxMessage.objects.bulk_create(
         OutboxMessage(
             kind="email",
@@ -157,10 +162,11 @@ def test_the_home_costs_the_same_queries_at_10_and_1000_members(client):
     assert at_10 == at_1000, (at_10, at_1000)
     assert at_1000 <= 40
     counts = lxml.html.fromstring(page).xpath('//td[@class="queue-count"]/text()')
-    # 1000 applications, 500 submitted and 500 overdue cycles, 500 actions, 500 findings
-    # overdue, 1000 cases the decider did not open, no documents expiring (their queue is
-    # tested in tests/compliance/test_validity.py), 1000 pending certificates, 1000 failures.
-    assert counts == ["1000", "500", "500", "500", "500", "1000", "0", "1000", "1000"]
+    # 1000 applications, 1000 key people changes, 500 submitted and 500 overdue cycles, 500
+    # actions, 500 findings overdue, 1000 cases the decider did not open, no documents expiring
+    # (their queue is tested in tests/compliance/test_validity.py), 1000 pending certificates,
+    # 1000 failures.
+    assert counts == ["1000", "1000", "500", "500", "500", "500", "1000", "0", "1000", "1000"]
 
 
 def test_only_staff_see_the_home(client):

@@ -15,6 +15,7 @@ from workbench.selectors import home_queues
 
 QUEUE_KEYS = [
     "applications",
+    "key_people",
     "cycles_submitted",
     "cycles_overdue",
     "actions_submitted",
@@ -74,3 +75,30 @@ def test_the_admin_index_leads_with_the_queues(demo, client):
     assert "day 24" in ageing.text_content() and "ageing-amber" in ageing.get("class")
     # The app list is still there, below.
     assert page.xpath('//details[@class="workbench-apps"]//a[contains(@href, "/admin/members/")]')
+
+
+@pytest.mark.django_db
+def test_the_demo_names_owners_and_key_people(demo):
+    from datetime import date
+    from decimal import Decimal
+
+    from members.models import Application, KeyPerson, Member
+
+    polar = Application.objects.get(legal_name="Polar Rough Trading LLC")
+    owner = polar.people.get(role="owner", ended_at__isnull=True)
+    assert (owner.name, owner.name_latin) == ("Иван Петрович Сидоров", "Ivan Petrovich Sidorov")
+    assert owner.date_of_birth == date(1971, 3, 14)
+    assert (owner.nationality, owner.country_of_residence) == ("RU", "AE")
+    assert owner.ownership_percent == Decimal("51")
+    assert polar.people.filter(role="director", ended_at__isnull=True).exists()
+
+    demo_member = Member.objects.get(legal_name="Demo Diamonds Ltd")
+    current = demo_member.people.filter(ended_at__isnull=True)
+    assert sorted(current.values_list("role", flat=True)) == ["owner", "owner", "signatory"]
+    (pending,) = current.filter(review_status="pending")
+    assert pending.replaces is not None  # a change waiting in the staff's queue
+
+    northern = Member.objects.get(legal_name="Northern Lights Trading FZE")
+    assert northern.no_owner_reason
+    assert not northern.people.filter(role="owner").exists()
+    assert KeyPerson.objects.filter(member=northern, role="director").exists()

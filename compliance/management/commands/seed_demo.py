@@ -4,7 +4,8 @@ It lives in the top app (compliance) because it seeds every app below it, throug
 services. Idempotent: running it twice leaves the same data.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -57,7 +58,7 @@ from licensing import services as licensing
 from licensing.agreement import agreement_text, sha256_text
 from licensing.signing import consents
 from members import services as members
-from members.models import Application, DocumentRequirement, Member, Role, User
+from members.models import Application, DocumentRequirement, KeyPerson, Member, Role, User
 from members.selectors import current_member_documents
 from members.services.applications import CHECKLIST_FIELDS
 
@@ -134,6 +135,67 @@ DEMO_APPLICANT = {
 }
 
 
+# Owners and key people (fictional). The applicant's owner is the person the fictional sample
+# sanctions list names, so the demo shows a screening hit.
+DEMO_MEMBER_PEOPLE: list[dict[str, Any]] = [
+    {
+        "role": "owner",
+        "name": "Pieter Van den Broeck",
+        "date_of_birth": date(1968, 9, 2),
+        "nationality": "BE",
+        "country_of_residence": "BE",
+        "ownership_percent": Decimal("60"),
+    },
+    {
+        "role": "owner",
+        "name": "Елена Викторовна Маркова",
+        "name_latin": "Elena Viktorovna Markova",
+        "date_of_birth": date(1979, 1, 23),
+        "nationality": "RU",
+        "country_of_residence": "CY",
+        "ownership_percent": Decimal("40"),
+    },
+    {
+        "role": "signatory",
+        "name": "Mikhail Member",
+        "date_of_birth": date(1975, 6, 11),
+        "nationality": "BE",
+        "country_of_residence": "BE",
+    },
+]
+SECOND_MEMBER_PEOPLE: list[dict[str, Any]] = [
+    {
+        "role": "director",
+        "name": "Nadia Member",
+        "date_of_birth": date(1983, 4, 30),
+        "nationality": "AE",
+        "country_of_residence": "AE",
+    },
+]
+SECOND_MEMBER_NO_OWNER_REASON = (
+    "The shares are held by 14 partners, none with more than 10 %; no one controls the company "
+    "by agreement."
+)
+DEMO_APPLICANT_PEOPLE: list[dict[str, Any]] = [
+    {
+        "role": "owner",
+        "name": "Иван Петрович Сидоров",
+        "name_latin": "Ivan Petrovich Sidorov",
+        "date_of_birth": date(1971, 3, 14),
+        "nationality": "RU",
+        "country_of_residence": "AE",
+        "ownership_percent": Decimal("51"),
+    },
+    {
+        "role": "director",
+        "name": "Pavel Applicant",
+        "date_of_birth": date(1985, 10, 5),
+        "nationality": "AE",
+        "country_of_residence": "AE",
+    },
+]
+
+
 def _sample_pdf(title: str, company: str) -> SimpleUploadedFile:
     html = (
         f"<h1>{escape(title)}</h1><p>{escape(company)}</p>"
@@ -156,9 +218,13 @@ def _sample_png() -> bytes:
     return buffer.getvalue()
 
 
-def _prepared_application(user: User, data: dict[str, Any]) -> Application:
+def _prepared_application(
+    user: User, data: dict[str, Any], people: list[dict[str, Any]]
+) -> Application:
     application = members.application_create(actor=user)
     members.application_update(actor=user, application=application, data=data)
+    for person in people:
+        members.key_person_add(actor=user, application=application, data=person)
     for requirement in DocumentRequirement.objects.filter(active=True, required=True):
         members.application_attach_document(
             actor=user,
@@ -302,7 +368,11 @@ class Command(BaseCommand):
 
         second = Member.objects.filter(legal_name=SECOND_MEMBER["legal_name"]).first()
         if second is None:
-            application = _prepared_application(users["member2@example.com"], SECOND_MEMBER)
+            application = _prepared_application(
+                users["member2@example.com"],
+                {**SECOND_MEMBER, "no_owner_reason": SECOND_MEMBER_NO_OWNER_REASON},
+                SECOND_MEMBER_PEOPLE,
+            )
             members.application_start_review(actor=staff, application=application)
             _checked(staff, application)
             second = members.application_approve(
@@ -490,7 +560,9 @@ class Command(BaseCommand):
     def _seed_members(self, users: dict[str, User]) -> None:
         staff = users["staff@example.com"]
         if not Member.objects.filter(legal_name=DEMO_MEMBER["legal_name"]).exists():
-            application = _prepared_application(users["member@example.com"], DEMO_MEMBER)
+            application = _prepared_application(
+                users["member@example.com"], DEMO_MEMBER, DEMO_MEMBER_PEOPLE
+            )
             members.application_start_review(actor=staff, application=application)
             _checked(staff, application)
             member = members.application_approve(
@@ -521,9 +593,27 @@ class Command(BaseCommand):
 
         applicant = users["applicant@example.com"]
         if not Application.objects.filter(applicant=applicant).exists():
-            application = _prepared_application(applicant, DEMO_APPLICANT)
+            application = _prepared_application(applicant, DEMO_APPLICANT, DEMO_APPLICANT_PEOPLE)
             members.application_start_review(actor=staff, application=application)
         self._seed_workbench_queues(users)
+        self._seed_people_change(users)
+
+    @staticmethod
+    def _seed_people_change(users: dict[str, User]) -> None:
+        """Demo Diamonds' compliance officer records that an owner moved: a change waiting in
+        the staff's "Key people changes to review" queue (once: a later run finds it)."""
+        demo = Member.objects.get(legal_name=DEMO_MEMBER["legal_name"])
+        if KeyPerson.objects.filter(member=demo, replaces__isnull=False).exists():
+            return
+        owner = KeyPerson.objects.filter(
+            member=demo, ended_at__isnull=True, name_latin="Elena Viktorovna Markova"
+        ).first()
+        if owner is not None:
+            members.key_person_change(
+                actor=users["officer@example.com"],
+                person=owner,
+                data={"country_of_residence": "AE"},
+            )
 
     @staticmethod
     def _seed_document_validity(demo: Member) -> None:
