@@ -417,6 +417,7 @@ def licence_suspend(
         reason=reason,
         request=request,
         suspended_until=until,
+        suspended_at=timezone.now(),
     )
 
 
@@ -434,6 +435,7 @@ def licence_reinstate(
         reason=reason,
         request=request,
         suspended_until=None,
+        suspended_at=None,
     )
 
 

@@ -153,11 +153,13 @@ class Member(models.Model):
         help_text=_("One per line: names the company was registered under before."),
     )
     no_owner_reason = models.TextField(
+        # xgettext:no-python-format
         _("why no person owns 25 % or more"),
         blank=True,
         max_length=text_limits.TEXT,
         validators=[MaxLengthValidator(text_limits.TEXT)],
         help_text=_(
+            # xgettext:no-python-format
             "Given instead of beneficial owners when no natural person owns or controls 25 % or more."
         ),
     )
@@ -399,11 +401,13 @@ class Application(models.Model):
         help_text=_("One per line: names the company was registered under before."),
     )
     no_owner_reason = models.TextField(
+        # xgettext:no-python-format
         _("why no person owns 25 % or more"),
         blank=True,
         max_length=text_limits.TEXT,
         validators=[MaxLengthValidator(text_limits.TEXT)],
         help_text=_(
+            # xgettext:no-python-format
             "Given instead of beneficial owners when no natural person owns or controls 25 % or more."
         ),
     )

@@ -97,6 +97,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("compliance", "0005_case_notice_delivery", "grant_outbox"),
     ("compliance", "0008_outbox_handle_permission", "forwards"),
     ("api", "0002_staff_token_permissions", "forwards"),
+    ("trust", "0002_report_permissions", "forwards"),
 ]
 
 

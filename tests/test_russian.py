@@ -21,7 +21,7 @@ from tests.crawl import ROLES, client_for, demo_verify_path, pages_for, seed_dem
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 # Names, abbreviations and formats that are the same in Russian.
-ALLOWED_WORDS = {"ALROSA", "ALLIANCE", "JSON", "TOTP"}
+ALLOWED_WORDS = {"ALROSA", "ALLIANCE", "JSON", "TOTP", "JPEG", "DOCX", "XLSX"}
 # Data: what people typed or uploaded, shown as they wrote it (the demo writes in English).
 # Reference content kept in two languages (title_en / title_ru …) is not data here: its
 # English values are exactly what must not show on a Russian page.
@@ -37,6 +37,7 @@ DATA_FIELDS = {
     "compliance.ForfeitureCase": ["narrative", "response", "decision_reasons"],
     "compliance.Submission": ["typed_name", "review_note"],
     "alliance_portal.Document": ["original_name"],
+    "trust.Report": ["description", "public_outcome", "appeal_text"],
     # A notification keeps the subject of the e-mail it mirrors, in the language it was sent in.
     "alliance_portal.Notification": ["subject"],
 }

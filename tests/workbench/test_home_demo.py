@@ -20,6 +20,8 @@ QUEUE_KEYS = [
     "actions_submitted",
     "findings_overdue",
     "cases",
+    "reports_new",
+    "reports_overdue",
     "certificates",
     "outbox",
 ]

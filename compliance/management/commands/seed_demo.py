@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import RequestFactory
@@ -207,6 +208,8 @@ class Command(BaseCommand):
         self._seed_notifications(users)
 
         self._seed_exports(users)
+        # The apps above this one seed their own demo data; named, never imported (layering).
+        call_command("seed_trust_demo", stdout=self.stdout)
         for email in users:
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         verify = absolute_url(reverse("verify:code", args=[DEMO_VERIFICATION_CODE]))
