@@ -40,6 +40,7 @@ urlpatterns = [
     path("portal/", include("members.urls")),
     path("portal/", include("licensing.urls")),
     path("", include("licensing.urls_public")),
+    path("", include("trust.urls")),
     path("verify/", include("compliance.urls_public")),
     path("auditor/", include("compliance.urls_auditor")),
     # Staff pages outside the model admin (home queues, review screen, 360° view, calendar).

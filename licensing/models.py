@@ -246,6 +246,8 @@ class LicenceAgreement(models.Model):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
+    # Shown on the member's public page ("suspended since"); cleared on reinstatement.
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     status_reason = models.TextField(
         _("reason for the last change"),

@@ -425,6 +425,7 @@ def licence_suspend(
         reason=reason,
         request=request,
         suspended_until=until,
+        suspended_at=timezone.now(),
     )
 
 
@@ -442,6 +443,7 @@ def licence_reinstate(
         reason=reason,
         request=request,
         suspended_until=None,
+        suspended_at=None,
     )
 
 

@@ -102,6 +102,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("licensing", "0008_criterion_evidence_validity", "forwards"),
     ("compliance", "0014_document_validity", "forwards"),
     ("members", "0012_key_people_review", "forwards"),
+    ("trust", "0002_report_permissions", "forwards"),
 ]
 
 

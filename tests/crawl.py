@@ -19,6 +19,7 @@ from django.test import Client, override_settings
 
 from members.models import User
 from tests.helpers import login_with_mfa
+from trust.management.commands.seed_trust_demo import DEMO_REPORT_TOKEN
 
 # The roles whose pages the crawls cover (the portal, the auditor area and the public site);
 # None is a visitor who has not logged in.
@@ -29,10 +30,12 @@ ROLES: list[str | None] = [
     "auditor@example.com",
     "applicant@example.com",
 ]
-STARTS = ["/", "/portal/", "/auditor/", "/register/", "/verify/"]
+# The demo's concluded report: its status page is reached only by its private link.
+DEMO_REPORT_STATUS = f"/report/status/{DEMO_REPORT_TOKEN}/"
+STARTS = ["/", "/portal/", "/auditor/", "/register/", "/verify/", "/report/", DEMO_REPORT_STATUS]
 # The portal's own pages; the admin (staff, a different look), allauth's account pages and
 # machine-readable addresses are not part of it.
-SECTIONS = ("/portal/", "/auditor/", "/register/", "/verify/")
+SECTIONS = ("/portal/", "/auditor/", "/register/", "/verify/", "/report/")
 SKIP = ("/register.json", "/verify/?code=")
 MAX_PAGES = 120
 

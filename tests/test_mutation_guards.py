@@ -25,6 +25,7 @@ from licensing import permissions as licensing_permissions
 from members import permissions as members_permissions
 from members.models import Membership, Role
 from tests.factories import ApplicationFactory, MemberFactory, UserFactory, licence_in
+from trust import permissions as trust_permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +142,8 @@ STAFF_PREDICATES = {
     compliance_permissions.can_review: STAFF_GROUP,
     compliance_permissions.can_manage_cases: STAFF_GROUP,
     compliance_permissions.can_decide_cases: DECISION_MAKERS_GROUP,
+    trust_permissions.can_triage_reports: STAFF_GROUP,
+    trust_permissions.can_see_reporter_identity: DECISION_MAKERS_GROUP,
 }
 
 
@@ -168,6 +171,7 @@ def test_staff_predicates_need_the_permission_and_an_active_account(predicate, g
         licensing_permissions.can_manage_licences,
         compliance_permissions.can_review,
         compliance_permissions.can_manage_cases,
+        trust_permissions.can_triage_reports,
     ],
     ids=lambda v: v.__name__,
 )
@@ -187,6 +191,8 @@ def test_staff_predicates_need_a_staff_account(predicate):
         compliance_permissions.can_review,
         compliance_permissions.can_manage_cases,
         compliance_permissions.can_decide_cases,
+        trust_permissions.can_triage_reports,
+        trust_permissions.can_see_reporter_identity,
     ],
     ids=lambda v: v.__name__,
 )
@@ -243,9 +249,10 @@ def _tables():
     from compliance import models as compliance_models
     from licensing import models as licensing_models
     from members import models as members_models
+    from trust import models as trust_models
 
     tables = []
-    for module in (members_models, licensing_models, compliance_models):
+    for module in (members_models, licensing_models, compliance_models, trust_models):
         for name in dir(module):
             if name.endswith("_TRANSITIONS"):
                 tables.append((f"{module.__name__}.{name}", getattr(module, name)))
@@ -257,6 +264,7 @@ def _status_choices(table_name):
     from compliance.models import CaseStatus, CertificateStatus, CycleStatus, FindingStatus
     from licensing.models import LicenceStatus
     from members.models import ApplicationStatus, PersonReview
+    from trust.models import ReportStatus
 
     by_prefix = {
         "APPLICATION": ApplicationStatus,
@@ -266,6 +274,7 @@ def _status_choices(table_name):
         "CASE": CaseStatus,
         "CERTIFICATE": CertificateStatus,
         "PERSON_REVIEW": PersonReview,
+        "REPORT": ReportStatus,
     }
     prefix = table_name.rsplit(".", 1)[1].removesuffix("_TRANSITIONS")
     return {choice.value for choice in by_prefix[prefix]}
@@ -303,6 +312,7 @@ def test_the_guards_see_every_table():
         "FINDING_TRANSITIONS",
         "CASE_TRANSITIONS",
         "PERSON_REVIEW_TRANSITIONS",
+        "REPORT_TRANSITIONS",
     } <= names
 
 

@@ -45,6 +45,7 @@ DATA_FIELDS = {
     "compliance.ForfeitureCase": ["narrative", "response", "decision_reasons"],
     "compliance.Submission": ["typed_name", "review_note"],
     "alliance_portal.Document": ["original_name"],
+    "trust.Report": ["description", "public_outcome", "appeal_text"],
     # A notification keeps the subject of the e-mail it mirrors, in the language it was sent in.
     "alliance_portal.Notification": ["subject"],
 }

@@ -4,8 +4,9 @@ of queries whatever the number of members.
 "My work" means the items a person owns: the applications they took under review, the review
 cycles they opened, the findings they raised and the forfeiture cases they opened. A decision
 maker's cases are the ones they may decide, which are never the ones they opened (four eyes).
-Certificates waiting to render and undelivered messages belong to no one: the portal made
-them, so they show in both views.
+Overdue reports are the handler's once acknowledged. Certificates waiting to render,
+undelivered messages and reports not yet acknowledged belong to no one (the portal or the
+public made them), so they show in both views.
 """
 
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from compliance.permissions import can_decide_cases
 from compliance.selectors_validity import documents_expired_or_expiring
 from members.models import OPEN_STATUSES, Application, User
 from members.selectors import people_changes_for_staff
+from trust.models import ReportStatus
+from trust.selectors import reports_overdue, reports_to_acknowledge
 
 from .permissions import can_see
 
@@ -335,6 +338,34 @@ def _documents() -> Queue:
     )
 
 
+def _reports_to_acknowledge() -> Queue:
+    # Reports come from the public: no one owns them until handled, so both views show them.
+    return _queue(
+        "reports_new",
+        _("Reports to acknowledge"),
+        reports_to_acknowledge(),
+        admin_name="trust_report",
+        filters={"status__exact": ReportStatus.NEW},
+        age_field="submitted_at",
+        owned=False,
+    )
+
+
+def _reports_overdue(user: User, mine: bool) -> Queue:
+    rows = reports_overdue()
+    filters: dict[str, Any] = {"deadline": "overdue"}
+    if mine:
+        rows, filters = rows.filter(handled_by=user), {**filters, "handled_by__exact": user.pk}
+    return _queue(
+        "reports_overdue",
+        _("Reports overdue"),
+        rows,
+        admin_name="trust_report",
+        filters=filters,
+        age_field="submitted_at",
+    )
+
+
 def home_queues(user: User, *, mine: bool) -> list[Queue]:
     """The queues this person may act on (the view permission of each list), in the order
     work flows: applications, attestations, findings, cases, then the portal's own."""
@@ -351,6 +382,8 @@ def home_queues(user: User, *, mine: bool) -> list[Queue]:
         queues.append(_cases(user, mine))
     if can_see(user, "compliance", "memberdocumentrecord"):
         queues.append(_documents())
+    if can_see(user, "trust", "report"):
+        queues += [_reports_to_acknowledge(), _reports_overdue(user, mine)]
     if can_see(user, "compliance", "compliancecertificate"):
         queues.append(_certificates())
     if can_see(user, "alliance_portal", "outboxmessage"):

@@ -404,6 +404,25 @@ ALLIANCE_EXPIRED_DOCUMENT_FINDING_DAYS = env.int(
     "ALLIANCE_EXPIRED_DOCUMENT_FINDING_DAYS", default=30
 )
 
+# --- Public trust (trust/) ---------------------------------------------------------------
+
+# A suspended or forfeited member's public page says so for this many days (from the suspension
+# or the forfeiture); after that the page answers 404 like any unlisted member's.
+ALLIANCE_PUBLIC_STANDING_DAYS = env.int("ALLIANCE_PUBLIC_STANDING_DAYS", default=365)
+# Staff acknowledge a report within this many working days (Monday to Friday) and conclude it
+# within this many calendar days of its receipt.
+ALLIANCE_REPORT_ACKNOWLEDGE_WORKING_DAYS = env.int(
+    "ALLIANCE_REPORT_ACKNOWLEDGE_WORKING_DAYS", default=5
+)
+ALLIANCE_REPORT_CONCLUDE_DAYS = env.int("ALLIANCE_REPORT_CONCLUDE_DAYS", default=60)
+# Spam resistance of the public report form, without third parties: a form sent sooner than
+# this many seconds after it was shown, or older than the maximum, is refused; each address may
+# send this many reports an hour.
+ALLIANCE_REPORT_MIN_SECONDS = env.int("ALLIANCE_REPORT_MIN_SECONDS", default=5)
+ALLIANCE_REPORT_FORM_MAX_AGE_SECONDS = 24 * 3600
+ALLIANCE_REPORT_RATE_LIMIT = env.int("ALLIANCE_REPORT_RATE_LIMIT", default=5)
+ALLIANCE_REPORT_MAX_FILES = 5
+
 # --- REST API (api/) ------------------------------------------------------------------
 
 # Requests a minute per API token, and per address for the public endpoints.

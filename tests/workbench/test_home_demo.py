@@ -22,6 +22,8 @@ QUEUE_KEYS = [
     "findings_overdue",
     "cases",
     "documents",
+    "reports_new",
+    "reports_overdue",
     "certificates",
     "outbox",
 ]

@@ -287,6 +287,8 @@ class Command(BaseCommand):
         # this app never imports them.
         if "seed_demo_integrations" in get_commands():
             call_command("seed_demo_integrations", stdout=self.stdout)
+        # The apps above this one seed their own demo data; named, never imported (layering).
+        call_command("seed_trust_demo", stdout=self.stdout)
         for email in users:
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         verify = absolute_url(reverse("verify:code", args=[DEMO_VERIFICATION_CODE]))
