@@ -16,6 +16,8 @@ SOURCES = [
     "members",
     "licensing",
     "compliance",
+    "screening",
+    "trust",
     "workbench",
     "api",
     "templates",

@@ -33,6 +33,7 @@ from compliance.models import (
 )
 from compliance.permissions import can_decide_cases
 from members.models import OPEN_STATUSES, Application, User
+from screening.models import OPEN_HIT_STATUSES, Hit
 
 from .permissions import can_see
 
@@ -273,6 +274,22 @@ def _cases(user: User, mine: bool) -> Queue:
     )
 
 
+def _screening_hits(user: User, mine: bool) -> Queue:
+    rows = Hit.objects.filter(status__in=OPEN_HIT_STATUSES)
+    filters: dict[str, Any] = {"status__in": ",".join(OPEN_HIT_STATUSES)}
+    if mine:
+        rows = rows.filter(review_started_by=user)
+        filters = {**filters, "review_started_by__exact": user.pk}
+    return _queue(
+        "screening_hits",
+        _("Screening hits to triage"),
+        rows.select_related("subject", "entry"),
+        admin_name="screening_hit",
+        filters=filters,
+        age_field="created_at",
+    )
+
+
 def _certificates() -> Queue:
     return _queue(
         "certificates",
@@ -301,7 +318,8 @@ def _undelivered() -> Queue:
 
 def home_queues(user: User, *, mine: bool) -> list[Queue]:
     """The queues this person may act on (the view permission of each list), in the order
-    work flows: applications, attestations, findings, cases, then the portal's own."""
+    work flows: applications, attestations, findings, cases, screening hits, then the
+    portal's own."""
     queues: list[Queue] = []
     if can_see(user, "members", "application"):
         queues.append(_applications(user, mine))
@@ -311,6 +329,8 @@ def home_queues(user: User, *, mine: bool) -> list[Queue]:
         queues += [_actions_submitted(user, mine), _overdue_findings(user, mine)]
     if can_see(user, "compliance", "forfeiturecase"):
         queues.append(_cases(user, mine))
+    if can_see(user, "screening", "hit"):
+        queues.append(_screening_hits(user, mine))
     if can_see(user, "compliance", "compliancecertificate"):
         queues.append(_certificates())
     if can_see(user, "alliance_portal", "outboxmessage"):

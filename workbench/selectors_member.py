@@ -22,6 +22,7 @@ from compliance.models import (
 )
 from licensing.models import LicenceAgreement
 from members.models import Application, ApplicationDocument, Invitation, Member, Membership
+from screening import selectors as screening_selectors
 
 SECTION_ROWS = 50
 TIMELINE_PAGE = 200
@@ -75,6 +76,10 @@ def member_cases(member: Member) -> Rows:
         .select_related("licence", "opened_by", "decided_by")
         .order_by("-opened_at", "-pk")
     )
+
+
+def member_screening_hits(member: Member) -> Rows:
+    return _newest(screening_selectors.hits_of_member(member))
 
 
 def member_certificates(member: Member) -> Rows:

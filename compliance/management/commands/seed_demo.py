@@ -8,8 +8,10 @@ from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import RequestFactory
@@ -207,6 +209,9 @@ class Command(BaseCommand):
         self._seed_notifications(users)
 
         self._seed_exports(users)
+        # Screening sits above compliance: its demo step is run by name, not imported.
+        if apps.is_installed("screening"):
+            call_command("seed_screening_demo", stdout=self.stdout)
         for email in users:
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         verify = absolute_url(reverse("verify:code", args=[DEMO_VERIFICATION_CODE]))
