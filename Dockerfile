@@ -7,10 +7,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=alliance_portal.settings.production
 
-# WeasyPrint needs Pango and HarfBuzz's subsetter; uploads are sniffed with libmagic.
+# WeasyPrint needs Pango and HarfBuzz's subsetter; uploads are sniffed with libmagic; PyICU
+# (screening's name transliteration) is built against ICU.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libmagic1 gettext \
+      libicu-dev pkg-config g++ \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --uid 10001 alliance
 

@@ -7,7 +7,7 @@ PORT ?= 8000
 MANAGE := $(PY) manage.py
 # Debian packages: WeasyPrint (pango, harfbuzz subset), fonts, libmagic, gettext; chromium (browser
 # tests) and nginx (tests of the production proxy configuration, deploy/nginx.conf).
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libmagic1 gettext
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libmagic1 gettext libicu-dev pkg-config g++
 DEB_TEST_PACKAGES := chromium nginx
 
 .PHONY: run test lint bench mutation format lock system-deps system-test-deps messages messages-update clean

@@ -122,6 +122,24 @@ app.conf.update(
             "schedule": crontab(minute=35),
             "args": ["expire_exports"],
         },
+        # Sanctions screening (jobs added to the registry by the screening app): new and
+        # changed people and companies, imports whose screening did not finish, and a weekly
+        # full re-screen (done by the pending job, batch by batch).
+        "screen-pending-subjects": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(minute="*/10"),
+            "args": ["screen_pending_subjects"],
+        },
+        "screen-new-list-versions": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(minute="5-59/10"),
+            "args": ["screen_new_list_versions"],
+        },
+        "rescreen-everyone": {
+            "task": "compliance.tasks.run_job",
+            "schedule": crontab(hour=4, minute=0, day_of_week=0),
+            "args": ["rescreen_everyone"],
+        },
         "clear-expired-sessions": {
             "task": "alliance_portal.tasks.sessions_clear_expired",
             "schedule": crontab(hour=3, minute=0),

@@ -454,6 +454,9 @@ class Application(models.Model):
     check_sanctions = models.BooleanField(_("sanctions screening clear"), default=False)
     check_financials = models.BooleanField(_("financial statements reviewed"), default=False)
     check_aml = models.BooleanField(_("AML/KYC policy reviewed"), default=False)
+    # Set by sanctions screening while a match on the company or its people is unresolved or
+    # confirmed: the application cannot be approved. Never shown to the applicant.
+    screening_hold = models.BooleanField(_("held by sanctions screening"), default=False)
 
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)

@@ -37,6 +37,7 @@ from compliance.permissions import can_decide_cases
 from compliance.selectors_validity import documents_expired_or_expiring
 from members.models import OPEN_STATUSES, Application, User
 from members.selectors import people_changes_for_staff
+from screening.models import OPEN_HIT_STATUSES, Hit
 from trust.models import ReportStatus
 from trust.selectors import reports_overdue, reports_to_acknowledge
 
@@ -299,6 +300,22 @@ def _key_people() -> Queue:
     )
 
 
+def _screening_hits(user: User, mine: bool) -> Queue:
+    rows = Hit.objects.filter(status__in=OPEN_HIT_STATUSES)
+    filters: dict[str, Any] = {"status__in": ",".join(OPEN_HIT_STATUSES)}
+    if mine:
+        rows = rows.filter(review_started_by=user)
+        filters = {**filters, "review_started_by__exact": user.pk}
+    return _queue(
+        "screening_hits",
+        _("Screening hits to triage"),
+        rows.select_related("subject", "entry"),
+        admin_name="screening_hit",
+        filters=filters,
+        age_field="created_at",
+    )
+
+
 def _certificates() -> Queue:
     return _queue(
         "certificates",
@@ -368,7 +385,8 @@ def _reports_overdue(user: User, mine: bool) -> Queue:
 
 def home_queues(user: User, *, mine: bool) -> list[Queue]:
     """The queues this person may act on (the view permission of each list), in the order
-    work flows: applications, attestations, findings, cases, then the portal's own."""
+    work flows: applications, attestations, findings, cases, screening hits, then the
+    portal's own."""
     queues: list[Queue] = []
     if can_see(user, "members", "application"):
         queues.append(_applications(user, mine))
@@ -384,6 +402,8 @@ def home_queues(user: User, *, mine: bool) -> list[Queue]:
         queues.append(_documents())
     if can_see(user, "trust", "report"):
         queues += [_reports_to_acknowledge(), _reports_overdue(user, mine)]
+    if can_see(user, "screening", "hit"):
+        queues.append(_screening_hits(user, mine))
     if can_see(user, "compliance", "compliancecertificate"):
         queues.append(_certificates())
     if can_see(user, "alliance_portal", "outboxmessage"):

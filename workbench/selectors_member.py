@@ -29,6 +29,7 @@ from members.models import (
     Member,
     Membership,
 )
+from screening import selectors as screening_selectors
 
 SECTION_ROWS = 50
 TIMELINE_PAGE = 200
@@ -82,6 +83,10 @@ def member_cases(member: Member) -> Rows:
         .select_related("licence", "opened_by", "decided_by")
         .order_by("-opened_at", "-pk")
     )
+
+
+def member_screening_hits(member: Member) -> Rows:
+    return _newest(screening_selectors.hits_of_member(member))
 
 
 def member_certificates(member: Member) -> Rows:

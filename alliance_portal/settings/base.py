@@ -9,6 +9,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 # Lets the admin and form classes name their model in their bases (ModelAdmin[Member]), as
@@ -432,3 +433,19 @@ ALLIANCE_API_PAGE_SIZE = 25
 ALLIANCE_API_MAX_PAGE_SIZE = 100
 # An API token expires at the latest this many days after it was made.
 ALLIANCE_API_TOKEN_MAX_DAYS = env.int("ALLIANCE_API_TOKEN_MAX_DAYS", default=365)
+
+# --- Sanctions and PEP screening (screening/) ---------------------------------------------
+
+# local: match in the portal (rigour + rapidfuzz) against the imported lists; yente: ask a
+# yente-compatible matching service (POST {SCREENING_YENTE_URL}/match/{dataset}).
+SCREENING_ENGINE = env.str("SCREENING_ENGINE", default="local")
+if SCREENING_ENGINE not in ("local", "yente"):
+    raise ImproperlyConfigured("SCREENING_ENGINE must be local or yente")
+SCREENING_YENTE_URL = env.str("SCREENING_YENTE_URL", default="")
+SCREENING_YENTE_DATASET = env.str("SCREENING_YENTE_DATASET", default="default")
+SCREENING_YENTE_TIMEOUT_SECONDS = env.float("SCREENING_YENTE_TIMEOUT_SECONDS", default=30.0)
+# A pair scoring at least this is a hit for staff to triage (0 to 1).
+SCREENING_THRESHOLD = env.float("SCREENING_THRESHOLD", default=0.8)
+# Subjects per committed batch, and how long one run of the job may work (the next resumes).
+SCREENING_BATCH_SIZE = env.int("SCREENING_BATCH_SIZE", default=500)
+SCREENING_TIME_BUDGET_SECONDS = env.float("SCREENING_TIME_BUDGET_SECONDS", default=200.0)

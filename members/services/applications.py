@@ -408,6 +408,14 @@ def application_approve(
     with transaction.atomic():
         locked = _lock(application)
         locked.status = move(locked, APPLICATION_TRANSITIONS, "approve")
+        if locked.screening_hold:
+            raise ValidationError(
+                _(
+                    "A sanctions screening match on the company or its people is unresolved or "
+                    "confirmed: the application cannot be approved."
+                ),
+                code="screening_hold",
+            )
         missing = checklist_missing(locked)
         if missing:
             raise ValidationError(
@@ -520,6 +528,11 @@ def application_update_checklist(
     with transaction.atomic():
         locked = _lock(application)
         changed = {k: v for k, v in checks.items() if getattr(locked, k) != v}
+        if changed.get("check_sanctions") and locked.screening_hold:
+            raise ValidationError(
+                _("Sanctions screening is not clear: a match is unresolved or confirmed."),
+                code="screening_hold",
+            )
         for name, value in changed.items():
             setattr(locked, name, value)
         if changed:
@@ -531,6 +544,31 @@ def application_update_checklist(
                 payload=changed,
                 request=request,
             )
+    return locked
+
+
+def application_screening_hold(
+    *, actor: User | None, application: Application, held: bool, reason: str
+) -> Application:
+    """Hold (or release) an application for sanctions screening. Called by the screening
+    services, which check their own permissions; ``actor`` is None when a job raised the
+    match. A hold also unticks "sanctions screening clear"."""
+    with transaction.atomic():
+        locked = _lock(application)
+        if locked.screening_hold == held:
+            return locked
+        locked.screening_hold = held
+        fields = ["screening_hold"]
+        if held and locked.check_sanctions:
+            locked.check_sanctions = False
+            fields.append("check_sanctions")
+        locked.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action="application.screening_held" if held else "application.screening_released",
+            target=locked,
+            payload={"reason": reason},
+        )
     return locked
 
 

@@ -24,6 +24,7 @@ QUEUE_KEYS = [
     "documents",
     "reports_new",
     "reports_overdue",
+    "screening_hits",
     "certificates",
     "outbox",
 ]

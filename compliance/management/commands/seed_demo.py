@@ -9,6 +9,7 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command, get_commands
@@ -289,6 +290,9 @@ class Command(BaseCommand):
             call_command("seed_demo_integrations", stdout=self.stdout)
         # The apps above this one seed their own demo data; named, never imported (layering).
         call_command("seed_trust_demo", stdout=self.stdout)
+        # Screening sits above compliance: its demo step is run by name, not imported.
+        if apps.is_installed("screening"):
+            call_command("seed_screening_demo", stdout=self.stdout)
         for email in users:
             self.stdout.write(f"  {email} / {DEMO_PASSWORD}")
         verify = absolute_url(reverse("verify:code", args=[DEMO_VERIFICATION_CODE]))
