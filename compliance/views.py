@@ -24,6 +24,7 @@ from alliance_portal.reauthentication import require_recent_authentication
 from alliance_portal.states import IllegalTransition
 from licensing import selectors as licensing_selectors
 from members import selectors as members_selectors
+from members.consent import consent_text
 from members.models import User
 
 from . import selectors, services
@@ -65,6 +66,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cycles": selectors.open_cycles_for_dashboard(user),
             "findings": selectors.open_findings_for_dashboard(user),
             "cases": selectors.cases_for_dashboard(user),
+            # Starting an application asks for the personal-data consent if none is in force.
+            "needs_consent": members_selectors.consent_in_force(user) is None,
+            "consent_text": consent_text(),
         },
     )
 

@@ -3,7 +3,14 @@ from django.utils import timezone
 
 from members.models import User
 
-from .models import Criterion, GuidelinesSection, GuidelinesVersion, LicenceAgreement, LicenceStatus
+from .models import (
+    Criterion,
+    GuidelinesSection,
+    GuidelinesVersion,
+    LicenceAgreement,
+    LicenceStatus,
+    LogoUse,
+)
 
 
 def licences_visible_to(user: User) -> QuerySet[LicenceAgreement]:
@@ -82,4 +89,34 @@ def criterion_of_edition(version_id: int, code: str) -> Criterion:
     """A criterion of one Guidelines edition by its code; DoesNotExist otherwise."""
     return Criterion.objects.select_related("section").get(
         section__version_id=version_id, code=code
+    )
+
+
+def logo_uses_of_member(member_id: int) -> QuerySet[LogoUse]:
+    """A member's planned uses of the logo, newest first (the caller has scoped the member)."""
+    return (
+        LogoUse.objects.filter(member_id=member_id)
+        .select_related("artwork", "decided_by")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def logo_use_for_user(user: User, member_id: int, pk: int) -> LogoUse:
+    """One use of a member the user belongs to; DoesNotExist for anyone else."""
+    return (
+        LogoUse.objects.filter(member__memberships__user=user, member_id=member_id)
+        .select_related("member", "artwork", "submitted_by", "decided_by")
+        .get(pk=pk)
+    )
+
+
+def logo_uses_for_staff() -> QuerySet[LogoUse]:
+    return LogoUse.objects.select_related("member", "submitted_by").order_by("submitted_at", "pk")
+
+
+def licence_in_good_standing_of(member_id: int) -> LicenceAgreement | None:
+    return (
+        LicenceAgreement.objects.filter(in_good_standing(), member_id=member_id)
+        .order_by("-starts_on")
+        .first()
     )

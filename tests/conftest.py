@@ -97,6 +97,9 @@ REFERENCE_DATA_MIGRATIONS = [
     ("compliance", "0005_case_notice_delivery", "grant_outbox"),
     ("compliance", "0008_outbox_handle_permission", "forwards"),
     ("api", "0002_staff_token_permissions", "forwards"),
+    ("licensing", "0006_logo_uses_and_kit_acceptance", "grant_staff"),
+    ("licensing", "0007_agreement_e_signature_clause", "forwards"),
+    ("members", "0010_personal_data_consent", "grant_staff"),
 ]
 
 

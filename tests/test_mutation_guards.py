@@ -251,7 +251,7 @@ def _tables():
 def _status_choices(table_name):
     """The status values of the model a table belongs to."""
     from compliance.models import CaseStatus, CertificateStatus, CycleStatus, FindingStatus
-    from licensing.models import LicenceStatus
+    from licensing.models import LicenceStatus, LogoUseStatus
     from members.models import ApplicationStatus
 
     by_prefix = {
@@ -261,6 +261,7 @@ def _status_choices(table_name):
         "FINDING": FindingStatus,
         "CASE": CaseStatus,
         "CERTIFICATE": CertificateStatus,
+        "LOGO_USE": LogoUseStatus,
     }
     prefix = table_name.rsplit(".", 1)[1].removesuffix("_TRANSITIONS")
     return {choice.value for choice in by_prefix[prefix]}
@@ -297,6 +298,7 @@ def test_the_guards_see_every_table():
         "CYCLE_TRANSITIONS",
         "FINDING_TRANSITIONS",
         "CASE_TRANSITIONS",
+        "LOGO_USE_TRANSITIONS",
     } <= names
 
 
@@ -926,6 +928,10 @@ LIFECYCLES = {
         "respond": ({"notice_sent"}, "response_received"),
         "close_window": ({"notice_sent"}, "window_closed"),
         "decide": ({"response_received", "window_closed"}, "decided"),
+    },
+    "LOGO_USE_TRANSITIONS": {
+        "approve": ({"submitted"}, "approved"),
+        "reject": ({"submitted"}, "rejected"),
     },
 }
 

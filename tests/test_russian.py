@@ -21,7 +21,7 @@ from tests.crawl import ROLES, client_for, demo_verify_path, pages_for, seed_dem
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 # Names, abbreviations and formats that are the same in Russian.
-ALLOWED_WORDS = {"ALROSA", "ALLIANCE", "JSON", "TOTP"}
+ALLOWED_WORDS = {"ALROSA", "ALLIANCE", "JSON", "TOTP", "JPEG", "DOCX", "XLSX"}
 # Data: what people typed or uploaded, shown as they wrote it (the demo writes in English).
 # Reference content kept in two languages (title_en / title_ru …) is not data here: its
 # English values are exactly what must not show on a Russian page.
@@ -31,6 +31,7 @@ DATA_FIELDS = {
     "members.Application": ["legal_name", "address", "website", "decision_reason"],
     "members.InformationRequest": ["message", "answer"],
     "licensing.Signature": ["typed_name", "typed_title"],
+    "licensing.LogoUse": ["markets", "description", "comments"],
     "compliance.Answer": ["explanation", "reviewer_note"],
     "compliance.ReviewCycle": ["decision_note"],
     "compliance.Finding": ["description", "corrective_action", "action_taken", "resolution_note"],

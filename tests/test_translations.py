@@ -17,6 +17,8 @@ SOURCES = [
     "licensing",
     "compliance",
     "workbench",
+    "screening",
+    "trust",
     "api",
     "templates",
     "locale",

@@ -32,6 +32,7 @@ from compliance.models import (
     Submission,
 )
 from compliance.permissions import can_decide_cases
+from licensing.models import LogoUse, LogoUseStatus
 from members.models import OPEN_STATUSES, Application, User
 
 from .permissions import can_see
@@ -273,6 +274,19 @@ def _cases(user: User, mine: bool) -> Queue:
     )
 
 
+def _logo_uses() -> Queue:
+    # Members wait on these before the logo appears: anyone on staff may take one.
+    return _queue(
+        "logo_uses",
+        _("Logo uses to approve"),
+        LogoUse.objects.filter(status=LogoUseStatus.SUBMITTED).select_related("member"),
+        admin_name="licensing_logouse",
+        filters={"status__exact": LogoUseStatus.SUBMITTED},
+        age_field="submitted_at",
+        owned=False,
+    )
+
+
 def _certificates() -> Queue:
     return _queue(
         "certificates",
@@ -311,6 +325,8 @@ def home_queues(user: User, *, mine: bool) -> list[Queue]:
         queues += [_actions_submitted(user, mine), _overdue_findings(user, mine)]
     if can_see(user, "compliance", "forfeiturecase"):
         queues.append(_cases(user, mine))
+    if can_see(user, "licensing", "logouse"):
+        queues.append(_logo_uses())
     if can_see(user, "compliance", "compliancecertificate"):
         queues.append(_certificates())
     if can_see(user, "alliance_portal", "outboxmessage"):

@@ -22,6 +22,7 @@ from compliance.models import (
 )
 from licensing.models import LicenceAgreement
 from members.models import Application, ApplicationDocument, Invitation, Member, Membership
+from members.selectors import with_consent_status
 
 SECTION_ROWS = 50
 TIMELINE_PAGE = 200
@@ -92,8 +93,13 @@ def member_application_documents(member: Member) -> Rows:
 
 
 def member_team(member: Member) -> list[Membership]:
-    """The team is small by nature (a few people per company); it is shown whole."""
-    return list(member.memberships.select_related("user").order_by("role", "user__email"))
+    """The team is small by nature (a few people per company); it is shown whole, each person
+    with their latest personal-data consent (given, withdrawn or never)."""
+    return list(
+        with_consent_status(member.memberships.select_related("user")).order_by(
+            "role", "user__email"
+        )
+    )
 
 
 def member_open_invitations(member: Member) -> list[Invitation]:

@@ -17,6 +17,7 @@ from .applications import (
     application_withdraw,
     missing_for_submission,
 )
+from .consents import consent_give, consent_withdraw
 from .members import document_requirement_save, member_update
 from .team import (
     invitation_accept,
@@ -41,6 +42,8 @@ __all__ = [
     "application_update",
     "application_update_checklist",
     "application_withdraw",
+    "consent_give",
+    "consent_withdraw",
     "document_requirement_save",
     "invitation_accept",
     "invitation_create",

@@ -20,6 +20,7 @@ QUEUE_KEYS = [
     "actions_submitted",
     "findings_overdue",
     "cases",
+    "logo_uses",
     "certificates",
     "outbox",
 ]
