@@ -27,6 +27,7 @@ from alliance_portal.reauthentication import require_recent_authentication
 from alliance_portal.states import IllegalTransition
 from licensing import selectors as licensing_selectors
 from members import selectors as members_selectors
+from members.consent import consent_text
 from members.models import User
 
 from . import selectors, services
@@ -76,6 +77,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cases": selectors.cases_for_dashboard(user),
             "can_calendar": can_have_calendar_feed(user),
             "documents_to_update": documents_to_update_for(user),
+            # Starting an application asks for the personal-data consent if none is in force.
+            "needs_consent": members_selectors.consent_in_force(user) is None,
+            "consent_text": consent_text(),
         },
     )
 

@@ -21,10 +21,11 @@ from alliance_portal.documents import document_response
 from alliance_portal.exports import ExportAdminMixin
 from members.models import Member, User
 
-from . import editions, services
+from . import editions, logo_uses, services
 from .agreement import PLACEHOLDERS, check_template_text
 from .models import (
     LICENCE_TRANSITIONS,
+    LOGO_USE_TRANSITIONS,
     AgreementTemplate,
     Criterion,
     CriterionMapping,
@@ -33,6 +34,8 @@ from .models import (
     GuidelinesVersion,
     LicenceAgreement,
     LicenceStatus,
+    LogoKitAcceptance,
+    LogoUse,
     Signature,
 )
 from .selectors import edition_mapping_problems, previous_edition
@@ -479,3 +482,127 @@ class GuidelinesSectionAdmin(admin.ModelAdmin[GuidelinesSection]):
             # Sections are added to editions still being written, never to published ones.
             kwargs["queryset"] = GuidelinesVersion.objects.filter(published_at__isnull=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CommentsForm(forms.Form):
+    comments = forms.CharField(
+        label=_("Comments to the member"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=text_limits.TEXT,
+    )
+
+
+class RejectionForm(forms.Form):
+    comments = forms.CharField(
+        label=_("Why the use is rejected (the member reads this)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=text_limits.TEXT,
+    )
+
+
+@admin.register(LogoUse)
+class LogoUseAdmin(WorkflowAdminMixin, admin.ModelAdmin[LogoUse]):  # type: ignore[misc]
+    """Planned uses of the logo: staff look at the artwork and approve or reject."""
+
+    transitions = LOGO_USE_TRANSITIONS
+    workflow_actions = {
+        "approve": (_("Approve"), CommentsForm),
+        "reject": (_("Reject"), RejectionForm),
+    }
+    list_display = ["__str__", "member_name", "status", "starts_on", "ends_on", "submitted_at"]
+    list_filter = ["status", "medium"]
+    search_fields = ["member__legal_name", "markets", "description"]
+    list_select_related = ["member"]
+    show_full_result_count = False
+    readonly_fields = fields = (
+        "member",
+        "licence",
+        "status",
+        "medium",
+        "markets",
+        "starts_on",
+        "ends_on",
+        "description",
+        "artwork_link",
+        "submitted_by",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "comments",
+    )
+
+    @admin.display(description=_("member"), ordering="member__legal_name")
+    def member_name(self, use: LogoUse) -> str:
+        return member_link(use.member)
+
+    @admin.display(description=_("artwork"))
+    def artwork_link(self, use: LogoUse) -> str:
+        url = reverse("admin:licensing_logouse_artwork", args=[use.pk])
+        return format_html(
+            '<a href="{}">{}</a> · SHA-256 <code>{}</code>',
+            url,
+            use.artwork.original_name,
+            use.artwork.sha256,
+        )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:pk>/artwork",
+                self.admin_site.admin_view(self.artwork_view),
+                name="licensing_logouse_artwork",
+            ),
+            *super().get_urls(),
+        ]
+
+    def artwork_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        use = self.get_object(request, str(pk))
+        if use is None:
+            raise Http404
+        if not self.has_view_permission(request, use):
+            raise PermissionDenied
+        return document_response(request, use.artwork, actor=request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # members submit uses in the portal
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def perform(
+        self, request: HttpRequest, obj: LogoUse, action: str, data: dict[str, Any]
+    ) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        comments = data.get("comments", "")
+        if action == "approve":
+            logo_uses.logo_use_approve(actor=actor, use=obj, comments=comments, request=request)
+        elif action == "reject":
+            logo_uses.logo_use_reject(actor=actor, use=obj, comments=comments, request=request)
+
+
+@admin.register(LogoKitAcceptance)
+class LogoKitAcceptanceAdmin(admin.ModelAdmin[LogoKitAcceptance]):
+    """Who accepted the rules of use of the logo before downloading the kit (a record)."""
+
+    list_display = ["accepted_at", "user", "licence", "ip"]
+    list_select_related = ["user", "licence"]
+    search_fields = ["user__email", "licence__number"]
+    show_full_result_count = False
+    readonly_fields = fields = (
+        "licence",
+        "user",
+        "accepted_at",
+        "rules_sha256",
+        "ip",
+        "user_agent",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

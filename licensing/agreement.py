@@ -5,6 +5,7 @@ the only thing a text may do is name one of the values below.
 """
 
 import hashlib
+import re
 from string import Template
 from typing import TYPE_CHECKING, Any, cast
 
@@ -60,3 +61,18 @@ def agreement_text(licence: "LicenceAgreement") -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# A clause of the signed text about its electronic signature: "7.2 ELECTRONIC SIGNATURE. …"
+# in the current terms, "7.2 This Agreement is concluded electronically. …" in the first.
+_CLAUSE = re.compile(r"^(\d+(?:\.\d+)+)\s+(.*\bsign\w*.*)$", re.MULTILINE)
+
+
+def e_signature_clause(text: str) -> tuple[str, str] | None:
+    """The number and text of the signed agreement's clause by which the parties agree to its
+    electronic signature, for the evidence page to cite; None when the text has none."""
+    for match in _CLAUSE.finditer(text):
+        clause = match.group(2)
+        if "electronic" in clause.lower() and "sign" in clause.lower():
+            return match.group(1), clause.strip()
+    return None

@@ -506,3 +506,140 @@ class GuidelinesAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.version.edition_name}"
+
+
+class LogoUseMedium(models.TextChoices):
+    PACKAGING = "packaging", _("Packaging or labels")
+    PRINT = "print", _("Printed matter (brochures, catalogues)")
+    WEBSITE = "website", _("Website")
+    SOCIAL = "social", _("Social media")
+    EVENT = "event", _("Trade show or event")
+    ADVERTISING = "advertising", _("Advertising")
+    OTHER = "other", _("Other")
+
+
+class LogoUseStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+_U = LogoUseStatus
+# The one place a planned use's lifecycle is declared; only licensing.logo_uses moves it.
+LOGO_USE_TRANSITIONS: dict[str, Transition] = {
+    "approve": Transition.of({_U.SUBMITTED}, _U.APPROVED),
+    "reject": Transition.of({_U.SUBMITTED}, _U.REJECTED),
+}
+
+
+class LogoUse(models.Model):
+    """A use of the logo a member plans (artwork, medium, market, dates), approved or rejected
+    by staff before it appears."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="logo_uses"
+    )
+    licence = models.ForeignKey(
+        LicenceAgreement,
+        verbose_name=_("licence"),
+        on_delete=models.PROTECT,
+        related_name="logo_uses",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    artwork = models.ForeignKey(
+        "alliance_portal.Document",
+        verbose_name=_("artwork"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    medium = models.CharField(_("medium"), max_length=20, choices=LogoUseMedium.choices)
+    markets = models.CharField(
+        _("markets or countries"),
+        max_length=300,
+        help_text=_("Where the logo will appear, e.g. “UAE, India” or “worldwide online”."),
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    description = models.TextField(
+        _("description"),
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=LogoUseStatus.choices, default=_U.SUBMITTED
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    comments = models.TextField(
+        _("staff comments"),
+        blank=True,
+        max_length=text_limits.TEXT,
+        validators=[MaxLengthValidator(text_limits.TEXT)],
+    )
+
+    class Meta:
+        verbose_name = _("logo use")
+        verbose_name_plural = _("logo uses")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=LogoUseStatus.values), name="logo_use_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="logo_use_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=_U.SUBMITTED)
+                | models.Q(decided_at__isnull=False, decided_by__isnull=False),
+                name="logo_use_decision_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=_U.REJECTED) | ~models.Q(comments=""),
+                name="logo_use_rejection_explained",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="logo_use_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member.legal_name}: {self.get_medium_display()} ({self.markets})"
+
+
+class LogoKitAcceptance(models.Model):
+    """A user accepted the logo's rules of use before downloading the kit: which text (its
+    hash), when, from where."""
+
+    licence = models.ForeignKey(
+        LicenceAgreement,
+        verbose_name=_("licence"),
+        on_delete=models.PROTECT,
+        related_name="logo_kit_acceptances",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    rules_sha256 = models.CharField(_("SHA-256 of the rules"), max_length=64)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("acceptance of the logo rules")
+        verbose_name_plural = _("acceptances of the logo rules")
+        ordering = ["-accepted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.licence} — {self.accepted_at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,4 @@
-from members.models import Role, User
+from members.models import Member, Role, User
 from members.permissions import role_in
 
 from .models import LicenceAgreement
@@ -20,4 +20,22 @@ def can_manage_licences(user: User | None) -> bool:
         and user.is_active
         and user.is_staff
         and user.has_perm("licensing.change_licenceagreement")
+    )
+
+
+def can_view_logo_uses(user: User, member: Member) -> bool:
+    return role_in(user, member) is not None
+
+
+def can_submit_logo_use(user: User, member: Member) -> bool:
+    """The signatory or the compliance officer of the member puts a planned use forward."""
+    return role_in(user, member) in (Role.SIGNATORY, Role.COMPLIANCE_OFFICER)
+
+
+def can_review_logo_uses(user: User | None) -> bool:
+    return bool(
+        user is not None
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("licensing.change_logouse")
     )

@@ -14,6 +14,7 @@ from .models import (
     GuidelinesVersion,
     LicenceAgreement,
     LicenceStatus,
+    LogoUse,
 )
 
 
@@ -206,3 +207,33 @@ def acknowledgement_pending(licence: LicenceAgreement, version_id: int) -> bool:
     return not GuidelinesAcknowledgement.objects.filter(
         member_id=licence.member_id, version_id=version_id
     ).exists()
+
+
+def logo_uses_of_member(member_id: int) -> QuerySet[LogoUse]:
+    """A member's planned uses of the logo, newest first (the caller has scoped the member)."""
+    return (
+        LogoUse.objects.filter(member_id=member_id)
+        .select_related("artwork", "decided_by")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def logo_use_for_user(user: User, member_id: int, pk: int) -> LogoUse:
+    """One use of a member the user belongs to; DoesNotExist for anyone else."""
+    return (
+        LogoUse.objects.filter(member__memberships__user=user, member_id=member_id)
+        .select_related("member", "artwork", "submitted_by", "decided_by")
+        .get(pk=pk)
+    )
+
+
+def logo_uses_for_staff() -> QuerySet[LogoUse]:
+    return LogoUse.objects.select_related("member", "submitted_by").order_by("submitted_at", "pk")
+
+
+def licence_in_good_standing_of(member_id: int) -> LicenceAgreement | None:
+    return (
+        LicenceAgreement.objects.filter(in_good_standing(), member_id=member_id)
+        .order_by("-starts_on")
+        .first()
+    )

@@ -25,13 +25,14 @@ from alliance_portal.events import EventName, event_record
 from alliance_portal.jobs import enqueue_on_commit
 from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
+from alliance_portal.pdf_signing import sign_pdf
 from alliance_portal.states import move
 from members.models import Member, Role, User
 from members.selectors import people_of
 
 from . import editions, tasks
-from .agreement import agreement_text, check_template_text, sha256_text
-from .logo_kit import logo_kit_zip
+from .agreement import agreement_text, check_template_text, e_signature_clause, sha256_text
+from .logo_kit import logo_kit_zip, rules_sha256
 from .models import (
     LICENCE_TRANSITIONS,
     AgreementTemplate,
@@ -41,6 +42,7 @@ from .models import (
     LicenceAgreement,
     LicenceNumberSequence,
     LicenceStatus,
+    LogoKitAcceptance,
     Signature,
 )
 from .permissions import can_manage_licences, can_sign_licence
@@ -305,11 +307,13 @@ def _supersede(renewal: LicenceAgreement) -> LicenceAgreement | None:
 
 
 def licence_render_signed_pdf(*, licence_id: int) -> LicenceAgreement:
-    """Render the signed agreement with its evidence page, once per signature.
+    """Render the signed agreement with its evidence page and seal it with the portal's PAdES
+    signature (timestamped when a TSA is configured), once per signature.
 
-    The render holds no lock and no transaction (it takes seconds, and a licence row locked
-    that long blocks signing, suspending and the review cycles pointing to it): what it shows
-    is fixed once signed. A short transaction then links the stored PDF. Should another run
+    The render and the seal hold no lock and no transaction (they take seconds and may wait
+    on the time-stamping authority; a licence row locked that long blocks signing, suspending
+    and the review cycles pointing to it): what it shows is fixed once signed. A short
+    transaction then links the stored PDF. Should another run
     have linked one first, ours stays unlinked: a generated document no record points to.
     """
     licence = LicenceAgreement.objects.select_related(
@@ -324,8 +328,10 @@ def licence_render_signed_pdf(*, licence_id: int) -> LicenceAgreement:
             "signature": licence.signature,
             "member": licence.member,
             "evidence_language": consent_language(licence.signature.consent_wording),
+            "e_signature_clause": e_signature_clause(licence.signature.agreement_text),
         },
     )
+    content = sign_pdf(content, reason=f"ALROSA ALLIANCE licence agreement {licence.number}")
     document = document_store_generated(
         name=f"{licence.number}-signed.pdf", content=content, content_type="application/pdf"
     )
@@ -729,14 +735,35 @@ def agreement_template_save(
 
 
 def logo_kit_download(
-    *, actor: User, licence: LicenceAgreement, request: HttpRequest | None = None
+    *,
+    actor: User,
+    licence: LicenceAgreement,
+    rules_accepted: bool,
+    request: HttpRequest | None = None,
 ) -> bytes:
     """The logo kit for the user of a licensee in good standing (active and within its term,
-    even before the daily job has expired it); every download is audited."""
+    even before the daily job has expired it), once they accepted the rules of use: the
+    acceptance (rules' hash, time, IP, browser) is recorded with its audit event."""
     if not LicenceAgreement.objects.filter(in_good_standing(), pk=licence.pk).exists():
         raise PermissionDenied(_("The logo kit is for active licensees only."))
-    if request is None or request.method == "GET":  # a HEAD request downloads nothing
-        audit_record(
-            actor=actor, action="licence.logo_kit_downloaded", target=licence, request=request
+    if not rules_accepted:
+        raise ValidationError(
+            _("Accept the rules of use of the logo to download the kit."), code="rules"
         )
-    return logo_kit_zip()
+    if request is None or request.method != "HEAD":  # a HEAD request downloads nothing
+        with transaction.atomic():
+            acceptance = LogoKitAcceptance.objects.create(
+                licence=licence,
+                user=actor,
+                rules_sha256=rules_sha256(),
+                ip=client_ip(request),
+                user_agent=(request.headers.get("User-Agent", "") if request else "")[:500],
+            )
+            audit_record(
+                actor=actor,
+                action="licence.logo_kit_downloaded",
+                target=licence,
+                payload={"rules_sha256": acceptance.rules_sha256, "acceptance": acceptance.pk},
+                request=request,
+            )
+    return logo_kit_zip(licence.number or "")

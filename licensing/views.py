@@ -1,4 +1,5 @@
-"""The licence in the portal (read, sign, download, logo kit) and the public register."""
+"""The licence in the portal (read, sign, download) and the public register; the logo kit and
+the planned uses of the logo are in ``views_logo``."""
 
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -144,21 +145,6 @@ def licence_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     if licence.signed_pdf is None:
         raise Http404("not rendered yet")
     return document_response(request, licence.signed_pdf, actor=_me(request))
-
-
-@login_required
-def logo_kit(request: HttpRequest, member_pk: int) -> HttpResponse:
-    try:
-        licence = selectors.active_licence_of_member_for_user(_me(request), member_pk)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-    if refused := refuse_method(request, "GET"):
-        return refused
-    content = services.logo_kit_download(actor=_me(request), licence=licence, request=request)
-    response = HttpResponse(content, content_type="application/zip")
-    response["Content-Disposition"] = 'attachment; filename="alrosa-alliance-logo-kit.zip"'
-    response["Cache-Control"] = "no-store, private"
-    return response
 
 
 def _register_page(request: HttpRequest) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,7 @@ from alliance_portal.roles import AUDITORS_GROUP
 
 from . import selectors, services
 from .admin_people import people_table
+from .consent import consent_status_label
 from .models import (
     APPLICATION_TRANSITIONS,
     Application,
@@ -43,6 +45,7 @@ from .models import (
     User,
     field_label,
 )
+from .selectors import with_consent_status
 from .services.applications import CHECKLIST_FIELDS, checklist_missing
 from .services.members import STAFF_EDITABLE_FIELDS
 from .services.users import user_access_changed, user_access_snapshot
@@ -68,7 +71,7 @@ class UserAdmin(ExportAdminMixin, DjangoUserAdmin[User]):
     list_display = ["email", "full_name", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_active", "groups", "language"]
     search_fields = ["email", "full_name"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "personal_data_consents"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal details"), {"fields": ("full_name", "language")}),
@@ -77,7 +80,43 @@ class UserAdmin(ExportAdminMixin, DjangoUserAdmin[User]):
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Personal-data consent"), {"fields": ("personal_data_consents",)}),
     )
+
+    @admin.display(description=_("consents given and withdrawn"))
+    def personal_data_consents(self, user: User) -> str:
+        """Each consent (a record, read only): given when, from where, on which text, and its
+        withdrawal."""
+        rows = list(selectors.consents_of(user))
+        if not rows:
+            return str(_("not given"))
+        return format_html(
+            '<table class="consents"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "</tr></thead><tbody>{}</tbody></table>",
+            _("given"),
+            _("IP address, browser"),
+            _("text (SHA-256)"),
+            _("withdrawn"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{} · {}</td><td><code>{}</code> ({})</td><td>{}</td></tr>",
+                (
+                    (
+                        date_format(c.given_at, "SHORT_DATETIME_FORMAT"),
+                        c.ip or "—",
+                        c.user_agent[:80] or "—",
+                        c.text_sha256[:16],
+                        c.language,
+                        date_format(c.withdrawn_at, "SHORT_DATETIME_FORMAT")
+                        + f" · {c.withdrawal_ip or '—'}"
+                        if c.withdrawn_at
+                        else "—",
+                    )
+                    for c in rows
+                ),
+            ),
+        )
+
     add_fieldsets = (
         (
             None,
@@ -454,9 +493,16 @@ class MembershipInline(admin.TabularInline[Membership, Member]):
     can_delete = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
-        return super().get_queryset(request).select_related("user", "member")
+        return with_consent_status(super().get_queryset(request).select_related("user", "member"))
 
-    fields = readonly_fields = ("user", "role", "created_at")
+    fields = readonly_fields = ("user", "role", "created_at", "personal_data_consent")
+
+    @admin.display(description=_("personal-data consent"))
+    def personal_data_consent(self, membership: Membership) -> str:
+        return consent_status_label(
+            getattr(membership, "consent_given_at", None),
+            getattr(membership, "consent_withdrawn_at", None),
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # teams are managed by the members' signatories in the portal

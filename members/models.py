@@ -881,3 +881,52 @@ class MemberDocument(models.Model):
 
     def __str__(self) -> str:
         return str(self.document)
+
+
+class DataConsent(models.Model):
+    """A person's consent to the processing of their personal data: its own record, apart
+    from the licence agreement — the text as shown (and its hash), when, from where — and
+    its withdrawal. A person has at most one consent in force; giving it again after a
+    withdrawal is a new record."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="data_consents"
+    )
+    wording = models.TextField(_("text consented to"))
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    language = models.CharField(_("language"), max_length=8)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_ip = models.GenericIPAddressField(
+        _("withdrawn from IP address"), null=True, blank=True
+    )
+    withdrawal_user_agent = models.CharField(
+        _("withdrawn from browser"), max_length=500, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("personal-data consent")
+        verbose_name_plural = _("personal-data consents")
+        ordering = ["-given_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="data_consent_one_in_force",
+                violation_error_message=_("This person's consent is already recorded."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True)
+                | models.Q(withdrawn_at__gte=models.F("given_at")),
+                name="data_consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.given_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None

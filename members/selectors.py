@@ -1,12 +1,15 @@
 """Reads for the portal, already scoped to the user and joined for the page that shows them."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from alliance_portal.roles import STAFF_GROUP
 
 from .models import (
     Application,
     ApplicationDocument,
+    DataConsent,
     DocumentRequirement,
     InformationRequest,
     Invitation,
@@ -238,3 +241,26 @@ def people_changes_for_staff() -> QuerySet[KeyPerson]:
     return KeyPerson.objects.filter(
         member__isnull=False, review_status=PersonReview.PENDING, replaced_by__isnull=True
     )
+
+
+def consent_in_force(user: User) -> DataConsent | None:
+    return (
+        DataConsent.objects.filter(user=user, withdrawn_at__isnull=True)
+        .order_by("-given_at")
+        .first()
+    )
+
+
+def consents_of(user: User) -> QuerySet[DataConsent]:
+    return DataConsent.objects.filter(user=user).order_by("-given_at", "-pk")
+
+
+def with_consent_status(rows: QuerySet[Any], user_path: str = "user") -> QuerySet[Any]:
+    """Annotate each row with its person's latest personal-data consent: ``consent_given_at``
+    and ``consent_withdrawn_at`` (both None: never given). One query with the rows."""
+    latest = DataConsent.objects.filter(user=OuterRef(user_path)).order_by("-given_at", "-pk")
+    annotated: QuerySet[Any] = rows.annotate(
+        consent_given_at=Subquery(latest.values("given_at")[:1]),
+        consent_withdrawn_at=Subquery(latest.values("withdrawn_at")[:1]),
+    )
+    return annotated

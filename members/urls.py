@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_people
+from . import views, views_people, views_privacy
 
 app_name = "portal"
 
@@ -74,4 +74,7 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("privacy/", views_privacy.privacy, name="privacy"),
+    path("privacy/consent/", views_privacy.privacy_consent, name="privacy_consent"),
+    path("privacy/withdraw/", views_privacy.privacy_withdraw, name="privacy_withdraw"),
 ]

@@ -4,6 +4,7 @@ Every object is loaded through a selector scoped to the signed-in user *before* 
 is looked at, so another company's objects are a 404 whatever the method.
 """
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -75,6 +76,18 @@ def _confirm_page(
 def application_start(request: HttpRequest) -> HttpResponse:
     if refused := refuse_method(request, "POST"):
         return refused
+    if selectors.consent_in_force(_me(request)) is None:
+        # Someone who signed up before consent was asked for, or who withdrew it, gives it
+        # here, as its own record, before the application collects their data.
+        if request.POST.get("personal_data_consent") != "on":
+            messages.error(
+                request,
+                _("Consent to the processing of your personal data to start an application."),
+            )
+            return redirect("dashboard")
+        # Given meanwhile (another tab): it is in force either way.
+        with contextlib.suppress(ValidationError):
+            services.consent_give(actor=_me(request), request=request)
     application = services.application_create(actor=_me(request), request=request)
     return redirect("portal:application_edit", application.pk)
 

@@ -103,6 +103,9 @@ REFERENCE_DATA_MIGRATIONS = [
     ("compliance", "0014_document_validity", "forwards"),
     ("members", "0012_key_people_review", "forwards"),
     ("trust", "0002_report_permissions", "forwards"),
+    ("licensing", "0010_logo_uses_and_kit_acceptance", "grant_staff"),
+    ("licensing", "0011_agreement_e_signature_clause", "forwards"),
+    ("members", "0014_personal_data_consent", "grant_staff"),
 ]
 
 

@@ -44,6 +44,8 @@ def test_applicant_journey_start_upload_submit_see_status(page, tmp_path):
 
     UserFactory(email="pavel@example.org", full_name="Pavel Petrov")
     _log_in(page, "pavel@example.org")
+    # Signed up before consent was asked for: it is given here, before the data is collected.
+    page.locator("#start-consent").check()
     page.get_by_role("button", name="Start an application").click()
 
     expect(page.get_by_role("heading", name="Company data")).to_be_visible()

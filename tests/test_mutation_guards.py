@@ -262,7 +262,7 @@ def _tables():
 def _status_choices(table_name):
     """The status values of the model a table belongs to."""
     from compliance.models import CaseStatus, CertificateStatus, CycleStatus, FindingStatus
-    from licensing.models import LicenceStatus
+    from licensing.models import LicenceStatus, LogoUseStatus
     from members.models import ApplicationStatus, PersonReview
     from trust.models import ReportStatus
 
@@ -275,6 +275,7 @@ def _status_choices(table_name):
         "CERTIFICATE": CertificateStatus,
         "PERSON_REVIEW": PersonReview,
         "REPORT": ReportStatus,
+        "LOGO_USE": LogoUseStatus,
     }
     prefix = table_name.rsplit(".", 1)[1].removesuffix("_TRANSITIONS")
     return {choice.value for choice in by_prefix[prefix]}
@@ -313,6 +314,7 @@ def test_the_guards_see_every_table():
         "CASE_TRANSITIONS",
         "PERSON_REVIEW_TRANSITIONS",
         "REPORT_TRANSITIONS",
+        "LOGO_USE_TRANSITIONS",
     } <= names
 
 
@@ -942,6 +944,10 @@ LIFECYCLES = {
         "respond": ({"notice_sent"}, "response_received"),
         "close_window": ({"notice_sent"}, "window_closed"),
         "decide": ({"response_received", "window_closed"}, "decided"),
+    },
+    "LOGO_USE_TRANSITIONS": {
+        "approve": ({"submitted"}, "approved"),
+        "reject": ({"submitted"}, "rejected"),
     },
 }
 

@@ -39,6 +39,7 @@ DATA_FIELDS = {
     "members.InformationRequest": ["message", "answer"],
     "members.KeyPerson": ["name", "name_latin", "control", "review_comment"],
     "licensing.Signature": ["typed_name", "typed_title"],
+    "licensing.LogoUse": ["markets", "description", "comments"],
     "compliance.Answer": ["explanation", "reviewer_note"],
     "compliance.ReviewCycle": ["decision_note"],
     "compliance.Finding": ["description", "corrective_action", "action_taken", "resolution_note"],

@@ -35,6 +35,7 @@ from compliance.models import (
 )
 from compliance.permissions import can_decide_cases
 from compliance.selectors_validity import documents_expired_or_expiring
+from licensing.models import LogoUse, LogoUseStatus
 from members.models import OPEN_STATUSES, Application, User
 from members.selectors import people_changes_for_staff
 from screening.models import OPEN_HIT_STATUSES, Hit
@@ -300,6 +301,19 @@ def _key_people() -> Queue:
     )
 
 
+def _logo_uses() -> Queue:
+    # Members wait on these before the logo appears: anyone on staff may take one.
+    return _queue(
+        "logo_uses",
+        _("Logo uses to approve"),
+        LogoUse.objects.filter(status=LogoUseStatus.SUBMITTED).select_related("member"),
+        admin_name="licensing_logouse",
+        filters={"status__exact": LogoUseStatus.SUBMITTED},
+        age_field="submitted_at",
+        owned=False,
+    )
+
+
 def _screening_hits(user: User, mine: bool) -> Queue:
     rows = Hit.objects.filter(status__in=OPEN_HIT_STATUSES)
     filters: dict[str, Any] = {"status__in": ",".join(OPEN_HIT_STATUSES)}
@@ -404,6 +418,8 @@ def home_queues(user: User, *, mine: bool) -> list[Queue]:
         queues += [_reports_to_acknowledge(), _reports_overdue(user, mine)]
     if can_see(user, "screening", "hit"):
         queues.append(_screening_hits(user, mine))
+    if can_see(user, "licensing", "logouse"):
+        queues.append(_logo_uses())
     if can_see(user, "compliance", "compliancecertificate"):
         queues.append(_certificates())
     if can_see(user, "alliance_portal", "outboxmessage"):

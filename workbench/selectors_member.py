@@ -29,6 +29,7 @@ from members.models import (
     Member,
     Membership,
 )
+from members.selectors import with_consent_status
 from screening import selectors as screening_selectors
 
 SECTION_ROWS = 50
@@ -104,8 +105,13 @@ def member_application_documents(member: Member) -> Rows:
 
 
 def member_team(member: Member) -> list[Membership]:
-    """The team is small by nature (a few people per company); it is shown whole."""
-    return list(member.memberships.select_related("user").order_by("role", "user__email"))
+    """The team is small by nature (a few people per company); it is shown whole, each person
+    with their latest personal-data consent (given, withdrawn or never)."""
+    return list(
+        with_consent_status(member.memberships.select_related("user")).order_by(
+            "role", "user__email"
+        )
+    )
 
 
 def member_people(member: Member) -> list[KeyPerson]:

@@ -178,6 +178,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ALROSA ALLIANCE] "
 # Tell people by e-mail when their password, e-mail or two-factor settings change.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_ADAPTER = "alliance_portal.adapters.AccountAdapter"
+# Sign-up records the personal-data consent (members.signup).
+ACCOUNT_SIGNUP_FORM_CLASS = "members.signup.SignupConsentForm"
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -367,6 +369,14 @@ CLAMD_ADDRESS = env("CLAMD_ADDRESS", default="unix:///var/run/clamav/clamd.ctl")
 ALLIANCE_SIGNING_KEY = env("ALLIANCE_SIGNING_KEY", default="")
 ALLIANCE_SIGNING_CERT = env("ALLIANCE_SIGNING_CERT", default="")
 ALLIANCE_SIGNING_KEY_PASSPHRASE = env("ALLIANCE_SIGNING_KEY_PASSPHRASE", default="")
+# An RFC 3161 time-stamping authority: with it, signed PDFs carry its timestamp and the
+# validation information of the certificates (PAdES B-LT), so they still validate after the
+# signing certificate expires. Unset: the PDFs are signed without a timestamp (PAdES B-B).
+ALLIANCE_TSA_URL = env("ALLIANCE_TSA_URL", default="")
+ALLIANCE_TSA_TIMEOUT_SECONDS = env.int("ALLIANCE_TSA_TIMEOUT_SECONDS", default=30)
+# A PEM bundle of the roots the signing and TSA certificates chain to (the signing certificate
+# itself is always trusted); `manage.py verify_pdf` and the embedded validation data use it.
+ALLIANCE_PDF_TRUST_ROOTS = env("ALLIANCE_PDF_TRUST_ROOTS", default="")
 
 # --- Programme rules ------------------------------------------------------------------
 

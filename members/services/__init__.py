@@ -18,6 +18,7 @@ from .applications import (
     application_withdraw,
     missing_for_submission,
 )
+from .consents import consent_give, consent_withdraw
 from .members import document_requirement_save, member_document_add, member_update
 from .people import (
     key_people_copy_to_member,
@@ -51,6 +52,8 @@ __all__ = [
     "application_update",
     "application_update_checklist",
     "application_withdraw",
+    "consent_give",
+    "consent_withdraw",
     "document_requirement_save",
     "invitation_accept",
     "invitation_create",

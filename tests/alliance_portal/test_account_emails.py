@@ -12,7 +12,12 @@ from tests.factories import PASSWORD, UserFactory
 def test_the_sign_up_email_is_branded_and_in_the_language_signed_up_in(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "irina@example.org", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "email": "irina@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "personal_data_consent": "on",
+        },
         HTTP_ACCEPT_LANGUAGE="ru",
     )
     assert response.status_code == 302

@@ -84,6 +84,8 @@ def paused_render(module: Any, event: str, where: str, pause: Callable[[], None]
 
     with (
         mock.patch.object(module, "render_pdf_template", render),
+        # The stand-in is no PDF to sign; signing runs where the render does, lock-free.
+        mock.patch.object(module, "sign_pdf", side_effect=lambda pdf, reason: pdf),
         mock.patch.object(module, "audit_record", record),
     ):
         yield
@@ -176,10 +178,13 @@ def test_renders_hold_no_lock_and_no_transaction(
 
     licence = licence_in("issued")
     sign(licence)
-    with mock.patch.object(
-        licensing_services,
-        "render_pdf_template",
-        watching("licensing_licenceagreement", lambda: licence.pk),
+    with (
+        mock.patch.object(
+            licensing_services,
+            "render_pdf_template",
+            watching("licensing_licenceagreement", lambda: licence.pk),
+        ),
+        mock.patch.object(licensing_services, "sign_pdf", side_effect=lambda pdf, reason: pdf),
     ):
         licensing_services.licence_render_signed_pdf(licence_id=licence.pk)
     certificate = pending_certificate(UserFactory(staff=True))
@@ -221,7 +226,10 @@ def test_a_render_that_lost_the_race_links_nothing(reference_data, no_relay, mon
         finally:
             connections.close_all()
 
-    with mock.patch.object(licensing_services, "render_pdf_template", slow_render):
+    with (
+        mock.patch.object(licensing_services, "render_pdf_template", slow_render),
+        mock.patch.object(licensing_services, "sign_pdf", side_effect=lambda pdf, reason: pdf),
+    ):
         thread = threading.Thread(target=render_in_thread)
         thread.start()
         licensing_services.licence_render_signed_pdf(licence_id=licence.pk)

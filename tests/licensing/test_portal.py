@@ -206,7 +206,9 @@ class TestDownloads:
         viewer = UserFactory()
         Membership.objects.create(member=signed.member, user=viewer, role=Role.VIEWER)
         client.force_login(viewer)
-        response = client.get(reverse("licensing:logo_kit", args=[signed.member_id]))
+        response = client.post(
+            reverse("licensing:logo_kit", args=[signed.member_id]), {"accept_rules": "on"}
+        )
         assert response.status_code == 200
         names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
         assert "alrosa-alliance-logo/alliance-logo.svg" in names
@@ -220,7 +222,8 @@ class TestDownloads:
         services.licence_suspend(
             actor=UserFactory(staff=True), licence=signed, reason="Findings open."
         )
-        assert client.get(reverse("licensing:logo_kit", args=[signed.member_id])).status_code == 404
+        url = reverse("licensing:logo_kit", args=[signed.member_id])
+        assert client.post(url, {"accept_rules": "on"}).status_code == 404
 
 
 def listed_member(**fields):

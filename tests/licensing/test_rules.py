@@ -113,18 +113,20 @@ class TestGoodStanding:
         licence = licence_in("suspended")
         viewer = signatory_of(licence.member)
         with pytest.raises(PermissionDenied, match="active licensees only"):
-            services.logo_kit_download(actor=viewer, licence=licence)
+            services.logo_kit_download(actor=viewer, licence=licence, rules_accepted=True)
         assert not events("licence.logo_kit_downloaded")
 
     def test_the_logo_kit_service_refuses_a_licence_whose_term_ended(self):
         licence = ended_yesterday()
         with pytest.raises(PermissionDenied, match="active licensees only"):
-            services.logo_kit_download(actor=UserFactory(), licence=licence)
+            services.logo_kit_download(actor=UserFactory(), licence=licence, rules_accepted=True)
         assert not events("licence.logo_kit_downloaded")
 
     def test_the_logo_kit_is_served_until_the_last_day_of_the_term(self):
         licence = licence_in("active", ends_on=timezone.localdate())
-        content = services.logo_kit_download(actor=signatory_of(licence.member), licence=licence)
+        content = services.logo_kit_download(
+            actor=signatory_of(licence.member), licence=licence, rules_accepted=True
+        )
         assert (
             "alrosa-alliance-logo/alliance-logo.svg"
             in zipfile.ZipFile(io.BytesIO(content)).namelist()
@@ -138,6 +140,7 @@ class TestGoodStanding:
         client.force_login(viewer)
         url = reverse("licensing:logo_kit", args=[licence.member_id])
         assert client.get(url).status_code == 404
+        assert client.post(url, {"accept_rules": "on"}).status_code == 404
         licence_in("active", member=MemberFactory())  # another member's kit changes nothing
         assert not events("licence.logo_kit_downloaded")
 

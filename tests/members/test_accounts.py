@@ -34,7 +34,12 @@ class TestEmailIsTheLogin:
         UserFactory(email="olga@example.org")
         response = client.post(
             reverse("account_signup"),
-            {"email": "OLGA@example.org", "password1": PASSWORD, "password2": PASSWORD},
+            {
+                "email": "OLGA@example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "personal_data_consent": "on",
+            },
         )
         assert response.status_code in (200, 302)
         assert User.objects.filter(email__iexact="olga@example.org").count() == 1

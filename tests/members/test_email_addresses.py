@@ -28,7 +28,12 @@ OTHER_ALPHABET = [
 def _sign_up(client, email):
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "email": email,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "personal_data_consent": "on",
+        },
     )
 
 

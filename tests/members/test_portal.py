@@ -148,7 +148,7 @@ class TestApplicantJourney:
         UserFactory(staff=True)  # someone to tell
         applicant = UserFactory()
         client.force_login(applicant)
-        response = client.post(reverse("portal:application_start"))
+        response = client.post(reverse("portal:application_start"), {"personal_data_consent": "on"})
         application = Application.objects.get(applicant=applicant)
         assert response["Location"] == reverse("portal:application_edit", args=[application.pk])
 
@@ -324,7 +324,7 @@ def test_someone_removed_from_the_team_loses_the_company_application(client, com
 def test_a_draft_saves_with_only_a_name(client):
     applicant = UserFactory()
     client.force_login(applicant)
-    client.post(reverse("portal:application_start"))
+    client.post(reverse("portal:application_start"), {"personal_data_consent": "on"})
     application = Application.objects.get(applicant=applicant)
     response = client.post(
         reverse("portal:application_edit", args=[application.pk]), {"legal_name": "Just a name"}

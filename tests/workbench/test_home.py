@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance_portal.models import OutboxMessage
+from alliance_portal.models import Document, OutboxMessage
 from compliance.models import (
     ComplianceCertificate,
     Finding,
@@ -19,7 +19,7 @@ from compliance.models import (
     ReviewCycle,
     Submission,
 )
-from licensing.models import AgreementTemplate, GuidelinesVersion, LicenceAgreement
+from licensing.models import AgreementTemplate, GuidelinesVersion, LicenceAgreement, LogoUse
 from members.models import Application, KeyPerson, Member, User
 from tests.factories import UserFactory, complete_application, decider
 from tests.helpers import login_with_mfa
@@ -143,6 +143,30 @@ def _populate(n: int, staff) -> None:
         )
         for i, m in enumerate(members)
     )
+    artwork = Document.objects.create(
+        original_name="art.png",
+        extension="png",
+        content_type="image/png",
+        size=1,
+        sha256="0" * 64,
+        storage_name=f"documents/art-{start}.png",
+        scan_status="clean",
+    )
+    LogoUse.objects.bulk_create(
+        LogoUse(
+            member=lic.member,
+            licence=lic,
+            submitted_by=staff,
+            artwork=artwork,
+            medium="website",
+            markets="Worldwide",
+            starts_on=today,
+            ends_on=today + timedelta(days=30),
+            description="d",
+            submitted_at=now - timedelta(days=1),
+        )
+        for lic in licences
+    )
     OutboxMessage.objects.bulk_create(
         OutboxMessage(
             kind="email",
@@ -178,10 +202,11 @@ def test_the_home_costs_the_same_queries_at_10_and_1000_members(client):
     # 1000 applications, 1000 key people changes, 500 submitted and 500 overdue cycles, 500
     # actions, 500 findings overdue, 1000 cases the decider did not open, no documents expiring
     # (their queue is tested in tests/compliance/test_validity.py), 1000 reports to acknowledge
-    # (all overdue), no screening hits, 1000 pending certificates, 1000 failures.
+    # (all overdue), no screening hits, 1000 logo uses to approve, 1000 pending certificates,
+    # 1000 failures.
     assert counts == [
         "1000", "1000", "500", "500", "500", "500", "1000", "0", "1000", "1000", "0", "1000",
-        "1000",
+        "1000", "1000",
     ]  # fmt: skip
 
 

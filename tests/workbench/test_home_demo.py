@@ -25,6 +25,7 @@ QUEUE_KEYS = [
     "reports_new",
     "reports_overdue",
     "screening_hits",
+    "logo_uses",
     "certificates",
     "outbox",
 ]

@@ -55,11 +55,21 @@ from compliance.models import (
     Severity,
 )
 from compliance.services.certificates import certificate_pending_create, certificate_pending_record
+from licensing import logo_uses
 from licensing import services as licensing
 from licensing.agreement import agreement_text, sha256_text
+from licensing.models import LogoUse, LogoUseMedium
 from licensing.signing import consents
 from members import services as members
-from members.models import Application, DocumentRequirement, KeyPerson, Member, Role, User
+from members.models import (
+    Application,
+    DataConsent,
+    DocumentRequirement,
+    KeyPerson,
+    Member,
+    Role,
+    User,
+)
 from members.selectors import current_member_documents
 from members.services.applications import CHECKLIST_FIELDS
 
@@ -88,6 +98,13 @@ DEMO_USERS: list[dict[str, Any]] = [
     {"email": "officer@example.com", "full_name": "Olga Officer"},
     {"email": "applicant@example.com", "full_name": "Pavel Applicant"},
     {"email": "member2@example.com", "full_name": "Nadia Member"},
+]
+# The logins that signed up in the portal, and so consented to the processing of their data.
+DEMO_CONSENTING = [
+    "member@example.com",
+    "officer@example.com",
+    "applicant@example.com",
+    "member2@example.com",
 ]
 
 DEMO_MEMBER = {
@@ -280,6 +297,8 @@ class Command(BaseCommand):
         # The demo's own e-mails (submissions, approvals) would only flood the console.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             self._seed_members(users)
+            self._seed_consents(users)
+            self._seed_logo_uses(users)
         self._seed_notifications(users)
 
         self._seed_exports(users)
@@ -471,6 +490,61 @@ class Command(BaseCommand):
             )
         compliance.cycle_submit(
             actor=signatory, cycle=cycle, typed_name="Nadia Member", declared=True
+        )
+
+    @staticmethod
+    def _seed_consents(users: dict[str, User]) -> None:
+        """The member-side demo users consented to the processing of their personal data at
+        sign-up (staff and the auditor are provisioned by staff, not signed up)."""
+        for email in DEMO_CONSENTING:
+            user = users[email]
+            if DataConsent.objects.filter(user=user, withdrawn_at__isnull=True).exists():
+                continue
+            with translation.override(user.language):
+                members.consent_give(actor=user, request=None)
+
+    @staticmethod
+    def _seed_logo_uses(users: dict[str, User]) -> None:
+        """Demo Diamonds has downloaded the logo kit, has an approved use of the logo (its
+        members see it on the logo page) and one waiting for staff ("Logo uses to approve" on
+        the staff home)."""
+        demo = Member.objects.get(legal_name=DEMO_MEMBER["legal_name"])
+        if LogoUse.objects.filter(member=demo).exists():
+            return
+        # The signatory downloaded the kit once, accepting its rules (staff see the record).
+        licensing.logo_kit_download(
+            actor=users["member@example.com"],
+            licence=demo.licences.get(status="active"),
+            rules_accepted=True,
+        )
+        today = timezone.localdate()
+        approved = logo_uses.logo_use_submit(
+            actor=users["member@example.com"],
+            member=demo,
+            artwork=SimpleUploadedFile("gift-box.png", _sample_png(), content_type="image/png"),
+            medium=LogoUseMedium.PACKAGING,
+            markets="UAE, India",
+            starts_on=today - timedelta(days=20),
+            ends_on=today + timedelta(days=345),
+            description="The dark logo on the lid of our polished-diamond gift boxes, 30 mm wide.",
+        )
+        if approved is None:  # the scanner took the sample for malware
+            raise CommandError("The demo artwork was quarantined.")
+        logo_uses.logo_use_approve(
+            actor=users["staff@example.com"],
+            use=approved,
+            comments="Approved as shown. Keep the clear space around the logo.",
+        )
+        logo_uses.logo_use_submit(
+            actor=users["officer@example.com"],
+            member=demo,
+            artwork=_sample_pdf("Website banner", str(DEMO_MEMBER["legal_name"])),
+            medium=LogoUseMedium.WEBSITE,
+            markets="Worldwide online",
+            starts_on=today + timedelta(days=7),
+            ends_on=today + timedelta(days=372),
+            description="The white logo in the footer of demo-diamonds.example.com, linking to our "
+            "page in the register.",
         )
 
     @staticmethod
