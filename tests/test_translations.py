@@ -19,11 +19,7 @@ SOURCES = [
     "screening",
     "trust",
     "workbench",
-    "screening",
-    "trust",
     "api",
-    "screening",
-    "trust",
     "templates",
     "locale",
 ]

@@ -180,7 +180,7 @@ class TestApplication:
         assert KeyPerson.objects.filter(application=application).count() == 4  # 2 factory + 2
         actions = list(
             AuditEvent.objects.filter(target_type="members.keyperson")
-            .order_by("seq")
+            .order_by("id")
             .values_list("action", flat=True)
         )
         assert actions == ["key_person.added", "key_person.changed", "key_person.removed"]
