@@ -106,6 +106,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("licensing", "0010_logo_uses_and_kit_acceptance", "grant_staff"),
     ("licensing", "0011_agreement_e_signature_clause", "forwards"),
     ("members", "0014_personal_data_consent", "grant_staff"),
+    ("screening", "0002_permissions", "forwards"),
 ]
 
 

@@ -195,6 +195,8 @@ def test_member_downloads_own_certificate_and_its_sha256_matches_the_verify_page
     from tests.factories import UserFactory
 
     settings.ALLIANCE_BASE_URL = live_server.url  # the links and QR code point here
+    # The render waits in the outbox (a transactional test commits, and would relay it at once).
+    settings.ALLIANCE_OUTBOX_INLINE = False
     staff = UserFactory(staff=True)
     pending = pending_certificate(staff)
     # Signing runs its own event loop; Playwright's runs in this thread: sign in another.
