@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
-from asn1crypto import keys as asn1_keys
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from tests.servers import LOCALHOST, free_port
 
@@ -90,9 +91,9 @@ class TimeStampingServer:
                     serialization.NoEncryption(),
                 )
             ),
-            certs_to_embed=[
-                asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER))
-            ],
+            certs_to_embed=SimpleCertificateStore.from_certs(
+                [asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER))]
+            ),
         )
         self.requests = 0
         self.port = free_port()

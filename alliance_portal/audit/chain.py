@@ -40,6 +40,8 @@ def event_hash(event: AuditEvent) -> str:
         "payload": event.payload,
         "ip": event.ip,
     }
+    if event.prev_hash is None:
+        raise ValueError("a row is hashed when it is chained, with its previous hash")
     return hashlib.sha256((event.prev_hash + canonical_json(row)).encode()).hexdigest()
 
 
@@ -71,7 +73,7 @@ def audit_chain_extend(*, wait: bool = True, batch_size: int = CHAIN_BATCH) -> i
                 .values_list("seq", "hash")
                 .first()
             )
-            seq, prev = last if last else (0, GENESIS_HASH)
+            seq, prev = (int(last[0] or 0), str(last[1])) if last else (0, GENESIS_HASH)
             for event in rows:
                 seq += 1
                 event.seq, event.prev_hash = seq, prev

@@ -41,6 +41,7 @@ def pyhanko_status(content: bytes, settings):
 def rendered_certificate(staff) -> bytes:
     certificate = pending_certificate(staff)
     certificate = compliance_services.certificate_render(certificate_id=certificate.pk)
+    assert certificate.pdf is not None
     return document_read(certificate.pdf)
 
 
