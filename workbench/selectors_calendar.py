@@ -7,100 +7,63 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.calendar import DueDate, due_uid
 from compliance.models import (
-    OPEN_CYCLE_STATUSES,
     CaseStatus,
     CertificateStatus,
     ComplianceCertificate,
-    CycleStatus,
     Finding,
     FindingStatus,
     ForfeitureCase,
     ReviewCycle,
+)
+from compliance.selectors_calendar import (
+    AWAITING_MEMBER,
+    PER_KIND_LIMIT,
+    case_due_dates,
+    cycle_due_dates,
+    finding_due_dates,
+    licence_end_dates,
 )
 from licensing.models import LicenceAgreement, LicenceStatus
 from members.models import User
 
 from .permissions import can_see
 
-# Each kind lists at most this many dates: the page and the feed stay bounded.
-PER_KIND_LIMIT = 500
-# Cycles the member still has to answer (a submitted one is the staff's work, not a due date).
-AWAITING_MEMBER = [s for s in OPEN_CYCLE_STATUSES if s not in (CycleStatus.SUBMITTED,)]
-
 
 def due_dates(user: User, start: date, end: date) -> list[DueDate]:
     """Due dates from ``start`` to ``end`` (inclusive) of the records this person may see."""
     found: list[DueDate] = []
     if can_see(user, "compliance", "reviewcycle"):
-        cycles = ReviewCycle.objects.filter(
-            status__in=AWAITING_MEMBER, due_on__range=(start, end)
-        ).select_related("member")
-        found += [
-            DueDate(
-                due_uid("cycle", c.pk),
-                c.due_on,
-                "cycle",
-                _("Attestation due"),
-                _("Attestation due: %(member)s") % {"member": c.member},
-                str(c.member),
-                reverse("admin:compliance_reviewcycle_change", args=[c.pk]),
-            )
-            for c in cycles.order_by("due_on", "pk")[:PER_KIND_LIMIT]
-        ]
+        found += cycle_due_dates(
+            ReviewCycle.objects.filter(status__in=AWAITING_MEMBER, due_on__range=(start, end)),
+            "cycle",
+            lambda pk: reverse("admin:compliance_reviewcycle_change", args=[pk]),
+        )
     if can_see(user, "compliance", "finding"):
-        findings = Finding.objects.filter(
-            status__in=[FindingStatus.OPEN, FindingStatus.ACTION_SUBMITTED],
-            due_on__range=(start, end),
-        ).select_related("cycle__member", "criterion")
-        found += [
-            DueDate(
-                due_uid("finding", f.pk),
-                f.due_on,
-                "finding",
-                _("Corrective action due"),
-                _("Corrective action due: %(member)s, %(finding)s")
-                % {"member": f.cycle.member, "finding": f.criterion.code if f.criterion else "—"},
-                str(f.cycle.member),
-                reverse("admin:compliance_finding_change", args=[f.pk]),
-            )
-            for f in findings.order_by("due_on", "pk")[:PER_KIND_LIMIT]
-        ]
+        found += finding_due_dates(
+            Finding.objects.filter(
+                status__in=[FindingStatus.OPEN, FindingStatus.ACTION_SUBMITTED],
+                due_on__range=(start, end),
+            ),
+            "finding",
+            lambda pk: reverse("admin:compliance_finding_change", args=[pk]),
+        )
     if can_see(user, "compliance", "forfeiturecase"):
-        cases = ForfeitureCase.objects.filter(
-            status=CaseStatus.NOTICE_SENT, response_due_on__range=(start, end)
-        ).select_related("licence__member")
-        found += [
-            DueDate(
-                due_uid("case-window", k.pk),
-                k.response_due_on,
-                "case",
-                _("Response window ends"),
-                _("Response window ends: %(member)s") % {"member": k.licence.member},
-                str(k.licence.member),
-                reverse("admin:compliance_forfeiturecase_change", args=[k.pk]),
-            )
-            for k in cases.order_by("response_due_on", "pk")[:PER_KIND_LIMIT]
-            if k.response_due_on is not None
-        ]
+        found += case_due_dates(
+            ForfeitureCase.objects.filter(
+                status=CaseStatus.NOTICE_SENT, response_due_on__range=(start, end)
+            ),
+            "case-window",
+            lambda pk: reverse("admin:compliance_forfeiturecase_change", args=[pk]),
+        )
     if can_see(user, "licensing", "licenceagreement"):
-        licences = LicenceAgreement.objects.filter(
-            status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED],
-            ends_on__range=(start, end),
-        ).select_related("member")
-        found += [
-            DueDate(
-                due_uid("licence-end", lic.pk),
-                lic.ends_on,
-                "licence",
-                _("Licence ends"),
-                _("Licence %(number)s ends: %(member)s")
-                % {"number": lic.number, "member": lic.member},
-                str(lic.member),
-                reverse("admin:licensing_licenceagreement_change", args=[lic.pk]),
-            )
-            for lic in licences.order_by("ends_on", "pk")[:PER_KIND_LIMIT]
-            if lic.ends_on is not None
-        ]
+        found += licence_end_dates(
+            LicenceAgreement.objects.filter(
+                status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED],
+                ends_on__range=(start, end),
+            ),
+            "licence-end",
+            lambda pk: reverse("admin:licensing_licenceagreement_change", args=[pk]),
+        )
     if can_see(user, "compliance", "compliancecertificate"):
         certificates = ComplianceCertificate.objects.filter(
             status=CertificateStatus.ISSUED, valid_until__range=(start, end)
