@@ -1,3 +1,4 @@
+import contextlib
 import importlib
 import os
 import re
@@ -201,4 +202,10 @@ def page(browser, reference_data, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     yield page
+    from playwright.sync_api import Error as PlaywrightError
+
+    # Requests the last page still makes (previews in frames, htmx) finish before the test
+    # database is emptied: a flush racing a request still in the live server can deadlock.
+    with contextlib.suppress(PlaywrightError):  # still busy after 5 s: close anyway
+        page.wait_for_load_state("networkidle", timeout=5000)
     context.close()
