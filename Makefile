@@ -72,11 +72,14 @@ format: $(VENV)/.dev-installed
 
 # The page benchmarks (benchmarks/pages.py) need a scratch PostgreSQL database of their own.
 BENCH_SIZES ?= 1000 10000
+# Every benchmark records its figures (benchmarks/results.py); the last step prints one table.
 bench: system-deps $(VENV)/.dev-installed
-	$(VENV)/bin/pytest benchmarks --benchmark-only $(PYTEST_ARGS)
+	@rm -f var/bench/results.jsonl
+	-$(VENV)/bin/pytest benchmarks --benchmark-only $(PYTEST_ARGS)
 	@if [ -n "$(BENCH_DATABASE_URL)" ]; then \
 	  $(VENV)/bin/python -m benchmarks.pages --sizes $(BENCH_SIZES); \
 	else echo "Page benchmarks skipped: set BENCH_DATABASE_URL=postgres://... (a scratch database)"; fi
+	@$(VENV)/bin/python -m benchmarks.results
 
 # Mutation testing ([tool.mutmut] in pyproject.toml): permission predicates, scoping selectors,
 # the state helper and the audit chain against a fast part of the suite on SQLite. Prints the
