@@ -5,8 +5,10 @@ same run, with its queries and body size, at two sizes of the database.
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/alliance_bench \\
         python -m benchmarks.pages --sizes 1000 10000
 
-The database is migrated, seeded (``seed_demo`` once, then ``scale_seed`` up to each size) and
-left in place; it must be a scratch database of its own. Prints one table.
+The database is migrated, seeded (``seed_demo`` once, then ``scale_seed`` up to each size,
+20 audit events per member) and left in place; it must be a scratch database of its own. With
+``{size}`` in its name (``…/alliance_bench_{size}``) each size has a database of its own, kept
+for the next run. Prints one table and records the figures for ``make bench``'s.
 """
 
 import argparse
@@ -19,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.results import record
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -30,6 +34,11 @@ class Page:
     path: str
     who: str = ""  # "" anonymous, or the role whose session is used
     method: str = "GET"
+
+    @property
+    def limit(self) -> float:
+        """The issue's bound as a multiple of the anchor: member pages 3x, every other 20x."""
+        return 3.0 if self.who == "member" else 20.0
 
 
 PAGES = [
@@ -116,8 +125,13 @@ def sessions(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     }
 
 
+FIRST_BYTES: dict[str, float] = {}
+FIRST_BYTES_BY_SIZE: dict[int, dict[str, float]] = {}
+
+
 def fetch(page: Page, cookie: str, values: dict[str, str]) -> tuple[float, int, int, int]:
-    """(seconds, status, body bytes, queries) of one request."""
+    """(seconds, status, body bytes, queries) of one request; the seconds to the response's
+    headers (its first bytes, for a streamed one) are kept in ``FIRST_BYTES[page.label]``."""
     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
     headers = {"Host": "127.0.0.1", "Accept-Language": "en"}
     if cookie:
@@ -125,6 +139,7 @@ def fetch(page: Page, cookie: str, values: dict[str, str]) -> tuple[float, int, 
     started = time.perf_counter()
     conn.request(page.method, page.path.format(**values), headers=headers)
     response = conn.getresponse()
+    FIRST_BYTES[page.label] = time.perf_counter() - started
     body = response.read()
     elapsed = time.perf_counter() - started
     conn.close()
@@ -148,6 +163,15 @@ def measure(pages: list[Page], cookies: dict[str, str], values: dict[str, str], 
         median = statistics.median(timings)
         results[page.label] = (median, median / statistics.median(anchors), status, size, queries)
     return results
+
+
+def worker_rss_kb(server: subprocess.Popen[bytes]) -> int:
+    """Resident memory of gunicorn's (one) worker process, in KB."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    for line in Path(f"/proc/{children[0]}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
 
 
 def serve(env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -179,22 +203,12 @@ def serve(env: dict[str, str]) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("Set BENCH_DATABASE_URL to a scratch PostgreSQL database.")
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    env.pop("REDIS_URL", None)  # the page cache is per process, as with one worker
+# 20 audit events per member: 2 million at 100,000 members, as the issue measures.
+EVENTS = ("--events-per-member", "20")
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Migrate the database and seed the demo once."""
     manage("migrate", "-v0", env=env)
     seeded = "from members.models import User; print(User.objects.filter(is_staff=True).exists())"
     if "True" not in manage("shell", "-c", seeded, env=env):
@@ -206,8 +220,28 @@ def main() -> None:
                 "DJANGO_SETTINGS_MODULE": "alliance_portal.settings.local",
             },
         )
-    by_size = {}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("Set BENCH_DATABASE_URL to a scratch PostgreSQL database.")
+    base_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    base_env.pop("CELERY_BROKER_URL", None)
+    base_env.pop("REDIS_URL", None)  # the page cache is per process, as with one worker
+    by_size, growth = {}, {}
     for size in sorted(args.sizes):
+        # "{size}" in the address: one database per size, kept for the next run.
+        env = {**base_env, "DATABASE_URL": url.format(size=size)}
+        prepare(env)
         have = int(
             manage(
                 "shell",
@@ -218,7 +252,7 @@ def main() -> None:
         )
         if have < size:
             started = time.monotonic()
-            manage("scale_seed", str(size - have), "--batch", "2000", env=env)
+            manage("scale_seed", str(size - have), "--batch", "2000", *EVENTS, env=env)
             print(
                 f"seeded {size - have} members in {time.monotonic() - started:.0f} s",
                 file=sys.stderr,
@@ -232,11 +266,66 @@ def main() -> None:
         cookies, values = sessions(env)
         server = serve(env)
         try:
+            fetch(PAGES[0], "", values)
+            rss_before = worker_rss_kb(server)
             by_size[size] = measure(PAGES + EXPORTS, cookies, values, args.rounds)
+            FIRST_BYTES_BY_SIZE[size] = dict(FIRST_BYTES)
+            growth[size] = (worker_rss_kb(server) - rss_before) / 1024
         finally:
             server.terminate()
             server.wait()
     print_table(by_size)
+    record_results(by_size, growth)
+
+
+def record_results(by_size, growth) -> None:
+    """The figures for `make bench`'s table: each page's multiple of the anchor at each size,
+    whether its queries and body stay the same from the smallest size to the largest, the
+    slowest request, and the worker's growth over the run."""
+    sizes = sorted(by_size)
+    for page in PAGES[1:]:
+        for size in sizes:
+            seconds, ratio, status, _body, queries = by_size[size][page.label]
+            record(
+                "pages",
+                f"{page.label} at {size:,} members ({queries} queries)",
+                f"{ratio:.1f}x anchor, {seconds * 1000:.0f} ms",
+                f"≤ {page.limit:.0f}x, < 1 s",
+                status == 200 and ratio <= page.limit and seconds < 1,
+            )
+        if len(sizes) > 1:
+            first, last = by_size[sizes[0]][page.label], by_size[sizes[-1]][page.label]
+            body_growth = last[3] / first[3]
+            record(
+                "pages",
+                f"{page.label}: queries and body {sizes[0]:,} -> {sizes[-1]:,} members",
+                f"{first[4]} -> {last[4]} queries, {first[3] / 1024:.1f} -> {last[3] / 1024:.1f} KB",
+                "same queries, body not growing",
+                first[4] == last[4] and body_growth < 1.1,
+            )
+    for size in sizes:
+        for page in EXPORTS:
+            seconds, _ratio, status, body, queries = by_size[size][page.label]
+            record(
+                "pages",
+                f"{page.label} at {size:,} members (every member, by design)",
+                f"{seconds:.1f} s, {body / 1024:,.0f} KB, {queries} queries",
+            )
+            first = FIRST_BYTES_BY_SIZE[size][page.label]
+            record(
+                "pages",
+                f"{page.label} at {size:,} members: first bytes",
+                f"{first * 1000:.0f} ms",
+                "< 1 s",
+                status == 200 and first < 1,
+            )
+        record(
+            "pages",
+            f"gunicorn worker growth over the run at {size:,} members",
+            f"{growth[size]:.0f} MB",
+            "≤ 100 MB",
+            growth[size] <= 100,
+        )
 
 
 def print_table(by_size) -> None:

@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance_portal.models import EXPIRING_SOON_DAYS, Document
+from alliance_portal.models import EXPIRING_SOON_DAYS, Document, DocumentReview
 from members.models import Member, MemberDocument, User
 from members.selectors import current_member_documents
 
@@ -107,10 +107,15 @@ def _evidence_rows(evidence: Iterable[AnswerEvidence]) -> list[HeldDocument]:
 
 
 def held_documents(
-    member_ids: Iterable[int], *, expiring_only: bool = False, expires_by: date | None = None
+    member_ids: Iterable[int],
+    *,
+    expiring_only: bool = False,
+    expires_by: date | None = None,
+    or_rejected: bool = False,
 ) -> list[HeldDocument]:
     """The current documents of these members (two queries). ``expiring_only``: only those
-    whose requirement or criterion expires; ``expires_by``: only those valid no later."""
+    whose requirement or criterion expires; ``expires_by``: only those valid no later (and,
+    with ``or_rejected``, those staff rejected)."""
     ids = list(member_ids)
     links = current_member_documents().filter(member_id__in=ids, requirement__active=True)
     evidence = current_evidence().filter(answer__cycle__member_id__in=ids)
@@ -118,8 +123,11 @@ def held_documents(
         links = links.filter(requirement__expires=True)
         evidence = evidence.filter(answer__criterion__evidence_expires=True)
     if expires_by is not None:
-        links = links.filter(document__expires_on__lte=expires_by)
-        evidence = evidence.filter(document__expires_on__lte=expires_by)
+        due = Q(document__expires_on__lte=expires_by)
+        if or_rejected:
+            due |= Q(document__review_status=DocumentReview.REJECTED)
+        links = links.filter(due)
+        evidence = evidence.filter(due)
     rows = _requirement_rows(
         links.select_related("member", "document", "requirement").order_by("member_id", "pk")
     ) + _evidence_rows(
@@ -141,9 +149,10 @@ def documents_to_update_for(user: User) -> list[HeldDocument]:
     """The dashboard's list: the user's companies' current documents that have expired, were
     rejected or expire soon, most urgent first."""
     member_ids = Member.objects.filter(memberships__user=user).values_list("pk", flat=True)
+    soon = timezone.localdate() + timedelta(days=EXPIRING_SOON_DAYS)
     rows = [
         row
-        for row in held_documents(member_ids)
+        for row in held_documents(member_ids, expires_by=soon, or_rejected=True)
         if row.document.validity_state in ("expired", "rejected", "expiring")
     ]
     return sorted(rows, key=lambda row: (row.document.expires_on or date.min, row.title))

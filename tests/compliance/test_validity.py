@@ -17,7 +17,11 @@ from alliance_portal.documents.validity import default_expiry, validity_dates_ch
 from alliance_portal.models import AuditEvent, Document, Notification, OutboxMessage
 from compliance import services
 from compliance.models import AnswerEvidence, DocumentValidityNotice, Finding
-from compliance.selectors_validity import documents_expired_or_expiring, held_documents
+from compliance.selectors_validity import (
+    documents_expired_or_expiring,
+    documents_to_update_for,
+    held_documents,
+)
 from compliance.services.validity import document_validity_check
 from members.models import DocumentRequirement, MemberDocument, Membership, Role
 from tests.factories import UserFactory, cycle_for, member_with, signatory_of
@@ -542,3 +546,15 @@ def test_the_documents_queue_shows_only_to_staff_who_may_see_the_list(staff_user
         .permissions.filter(codename="change_memberdocumentrecord")
         .exists()
     )
+
+
+def test_the_dashboard_lists_documents_expired_expiring_or_rejected_only(staff_user):
+    cycle = cycle_for("open")
+    member, signatory = cycle.member, signatory_of(cycle.member)
+    valid = held(member, expires_on=TODAY() + timedelta(days=400))
+    rejected = held(member, code="aml-kyc-policy", expires_on=TODAY() + timedelta(days=400))
+    services.document_reject(actor=staff_user, document=rejected.document, reason="Blurred")
+    soon = evidence_on(cycle, expires_on=TODAY() + timedelta(days=10))
+    listed = {row.document.pk for row in documents_to_update_for(signatory)}
+    assert listed == {rejected.document.pk, soon.document.pk}
+    assert valid.document.pk not in listed
