@@ -7,7 +7,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .admin_filters import AutocompleteFilter, EstimatedCountPaginator, indexed_values_filter
+from .admin_filters import (
+    AutocompleteFilter,
+    EstimatedCountPaginator,
+    UnionSearchMixin,
+    indexed_values_filter,
+)
 from .exports import ExportAdminMixin
 from .models import AuditEvent, Document, OutboxMessage
 from .outbox import SCRUBBED, outbox_acknowledge, outbox_retry
@@ -20,7 +25,7 @@ def delivery_history(messages_: QuerySet[OutboxMessage], limit: int = 50) -> Saf
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ExportAdminMixin, admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[AuditEvent]):
     """Read-only: the log is written by services and nothing else."""
 
     list_display = ["seq", "created_at", "actor_label", "action", "target_type", "target_label"]
@@ -61,7 +66,7 @@ class AuditEventAdmin(ExportAdminMixin, admin.ModelAdmin[AuditEvent]):
 
 
 @admin.register(Document)
-class DocumentAdmin(ExportAdminMixin, admin.ModelAdmin[Document]):
+class DocumentAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Document]):
     """Read-only register of uploads, quarantined ones included; files are downloaded from the
     record they belong to (an application, an attestation), where access is checked."""
 
@@ -102,7 +107,7 @@ class DocumentAdmin(ExportAdminMixin, admin.ModelAdmin[Document]):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ExportAdminMixin, admin.ModelAdmin[OutboxMessage]):
+class OutboxMessageAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[OutboxMessage]):
     """Every e-mail and queued task with its delivery record. Read-only but for two actions
     on failed messages: send again, and acknowledge (seen and dealt with)."""
 

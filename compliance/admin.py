@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
+from alliance_portal.admin_filters import UnionSearchMixin
 from alliance_portal.admin_links import member_link
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
@@ -207,7 +208,11 @@ class NewCycleForm(forms.ModelForm[ReviewCycle]):
 
 @admin.register(ReviewCycle)
 class ReviewCycleAdmin(
-    ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ReviewCycle]
+    UnionSearchMixin,
+    ExportAdminMixin,
+    AddFormMixin,
+    WorkflowAdminMixin,
+    admin.ModelAdmin[ReviewCycle],
 ):
     add_form = NewCycleForm
     transitions = CYCLE_TRANSITIONS
@@ -342,7 +347,9 @@ class FindingForm(TextLimitsMixin, forms.ModelForm[Finding]):
 
 
 @admin.register(Finding)
-class FindingAdmin(ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]):  # type: ignore[misc]
+class FindingAdmin(
+    UnionSearchMixin, ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]
+):  # type: ignore[misc]
     add_form = FindingForm
     transitions = FINDING_TRANSITIONS
     workflow_actions = {
@@ -522,8 +529,12 @@ class ConfirmNoticeForm(forms.Form):
 
 
 @admin.register(ForfeitureCase)
-class ForfeitureCaseAdmin(  # type: ignore[misc]
-    ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[ForfeitureCase]
+class ForfeitureCaseAdmin(
+    UnionSearchMixin,  # type: ignore[misc]
+    ExportAdminMixin,
+    AddFormMixin,
+    WorkflowAdminMixin,
+    admin.ModelAdmin[ForfeitureCase],
 ):
     add_form = NewCaseForm
     transitions = CASE_TRANSITIONS
@@ -702,7 +713,9 @@ class ForfeitureCaseAdmin(  # type: ignore[misc]
 
 
 @admin.register(ComplianceCertificate)
-class ComplianceCertificateAdmin(ExportAdminMixin, admin.ModelAdmin[ComplianceCertificate]):
+class ComplianceCertificateAdmin(
+    UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[ComplianceCertificate]
+):
     list_display = ["number", "member_name", "outcome", "status", "valid_from", "valid_until"]
     list_filter = ["status", "outcome"]
     search_fields = ["number", "member__legal_name", "verification_code__exact"]
@@ -796,7 +809,7 @@ class CertificateBatchAdmin(admin.ModelAdmin[CertificateBatch]):
 
 
 @admin.register(AuditorGrant)
-class AuditorGrantAdmin(ExportAdminMixin, admin.ModelAdmin[AuditorGrant]):
+class AuditorGrantAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[AuditorGrant]):
     list_display = ["auditor", "member_name", "expires_on", "granted_by", "created_at"]
     list_filter = ["expires_on"]
     search_fields = ["auditor__email", "member__legal_name"]

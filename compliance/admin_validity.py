@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from alliance_portal.admin_filters import UnionSearchMixin
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from alliance_portal.exports import ExportAdminMixin
@@ -80,8 +81,11 @@ class ValidityFilter(admin.SimpleListFilter):
 
 
 @admin.register(MemberDocumentRecord)
-class MemberDocumentRecordAdmin(  # type: ignore[misc]
-    ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[MemberDocumentRecord]
+class MemberDocumentRecordAdmin(
+    UnionSearchMixin,  # type: ignore[misc]
+    ExportAdminMixin,
+    WorkflowAdminMixin,
+    admin.ModelAdmin[MemberDocumentRecord],
 ):
     transitions = DOCUMENT_REVIEW_TRANSITIONS
     workflow_actions = {

@@ -14,7 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from alliance_portal import text_limits
-from alliance_portal.admin_filters import AutocompleteFilter, indexed_values_filter
+from alliance_portal.admin_filters import (
+    AutocompleteFilter,
+    UnionSearchMixin,
+    indexed_values_filter,
+)
 from alliance_portal.admin_links import member_link, picker_request
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
@@ -123,8 +127,12 @@ class SignatureInline(admin.StackedInline[Signature, LicenceAgreement]):
 
 
 @admin.register(LicenceAgreement)
-class LicenceAgreementAdmin(  # type: ignore[misc]
-    ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[LicenceAgreement]
+class LicenceAgreementAdmin(
+    UnionSearchMixin,  # type: ignore[misc]
+    ExportAdminMixin,
+    AddFormMixin,
+    WorkflowAdminMixin,
+    admin.ModelAdmin[LicenceAgreement],
 ):
     add_form = NewLicenceForm
     transitions = LICENCE_TRANSITIONS
@@ -502,7 +510,7 @@ class RejectionForm(forms.Form):
 
 
 @admin.register(LogoUse)
-class LogoUseAdmin(WorkflowAdminMixin, admin.ModelAdmin[LogoUse]):  # type: ignore[misc]
+class LogoUseAdmin(UnionSearchMixin, WorkflowAdminMixin, admin.ModelAdmin[LogoUse]):  # type: ignore[misc]
     """Planned uses of the logo: staff look at the artwork and approve or reject."""
 
     transitions = LOGO_USE_TRANSITIONS
@@ -582,7 +590,7 @@ class LogoUseAdmin(WorkflowAdminMixin, admin.ModelAdmin[LogoUse]):  # type: igno
 
 
 @admin.register(LogoKitAcceptance)
-class LogoKitAcceptanceAdmin(admin.ModelAdmin[LogoKitAcceptance]):
+class LogoKitAcceptanceAdmin(UnionSearchMixin, admin.ModelAdmin[LogoKitAcceptance]):
     """Who accepted the rules of use of the logo before downloading the kit (a record)."""
 
     list_display = ["accepted_at", "user", "licence", "ip"]

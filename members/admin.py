@@ -21,7 +21,7 @@ from django_countries.filters import CountryFilter
 
 from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
-from alliance_portal.admin_filters import indexed_values_filter
+from alliance_portal.admin_filters import UnionSearchMixin, indexed_values_filter
 from alliance_portal.admin_links import member_link, picker_request
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
@@ -64,7 +64,7 @@ class UserEditForm(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(ExportAdminMixin, DjangoUserAdmin[User]):
+class UserAdmin(UnionSearchMixin, ExportAdminMixin, DjangoUserAdmin[User]):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
@@ -294,7 +294,9 @@ def country_name(record: Any) -> str:
 
 
 @admin.register(Application)
-class ApplicationAdmin(ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[Application]):  # type: ignore[misc]
+class ApplicationAdmin(
+    UnionSearchMixin, ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[Application]
+):  # type: ignore[misc]
     form = ApplicationChecklistForm
     transitions = APPLICATION_TRANSITIONS
     workflow_actions = STAFF_ACTIONS
@@ -549,7 +551,8 @@ class MemberAdmin(ExportAdminMixin, admin.ModelAdmin[Member]):
         indexed_values_filter(Member, "country", label=countries.name),
         "public_listing_consent",
     ]
-    search_fields = ["legal_name", "registration_number", "kp_registration", "contract_reference"]
+    # The name and the three numbers, as one indexed column (Member.search_text).
+    search_fields = ["search_text"]
     fields = [
         "overview",
         *STAFF_EDITABLE_FIELDS,
@@ -625,7 +628,7 @@ class MemberAdmin(ExportAdminMixin, admin.ModelAdmin[Member]):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(ExportAdminMixin, admin.ModelAdmin[Invitation]):
+class InvitationAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Invitation]):
     list_display = [
         "email",
         "member_name",

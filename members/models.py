@@ -8,7 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Value
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext
@@ -173,6 +174,21 @@ class Member(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # What the admin's search reads: one column and one trigram index instead of four (the
+    # planner reads four OR-ed indexes by scanning the table).
+    search_text = models.GeneratedField(
+        expression=Concat(
+            "legal_name",
+            Value(" "),
+            "registration_number",
+            Value(" "),
+            "kp_registration",
+            Value(" "),
+            "contract_reference",
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("member")
@@ -181,9 +197,7 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["legal_name", "id"], name="member_name_idx"),
             trigram_index("legal_name", name="member_legal_name_trgm"),
-            trigram_index("registration_number", name="member_registration_trgm"),
-            trigram_index("kp_registration", name="member_kp_trgm"),
-            trigram_index("contract_reference", name="member_contract_trgm"),
+            trigram_index("search_text", name="member_search_trgm"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal.admin import delivery_history
+from alliance_portal.admin_filters import UnionSearchMixin
 from alliance_portal.admin_links import member_link
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
@@ -45,8 +46,11 @@ class DeadlineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(  # type: ignore[misc]
-    ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[Report]
+class ReportAdmin(
+    UnionSearchMixin,  # type: ignore[misc]
+    ExportAdminMixin,
+    WorkflowAdminMixin,
+    admin.ModelAdmin[Report],
 ):
     transitions = REPORT_TRANSITIONS
     workflow_actions = {
