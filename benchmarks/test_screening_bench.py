@@ -5,7 +5,10 @@ Targets (issue 13): screening everyone ≤ 5 minutes; re-screening everyone agai
 that changed 1,000 entries ≤ 30 seconds. Run with `make bench` (add
 DATABASE_URL=postgres://… to measure on PostgreSQL); SCREENING_BENCH_ENTRIES and
 SCREENING_BENCH_MEMBERS scale it down on a busy machine. Figures are printed and kept in the
-benchmark's extra_info, with the process's peak memory (max RSS).
+benchmark's extra_info and recorded for the `make bench` table, with the process's peak memory
+(max RSS). Names are analysed once (list entries at import, subjects when first screened); the
+person-name tagger rigour loads into a process the first time it analyses a person's name is
+timed on its own: a worker pays it once.
 """
 
 import os
@@ -16,7 +19,9 @@ import time
 import pytest
 from django.utils import timezone
 
+from benchmarks.results import record
 from members.models import KeyPerson, Member, PersonRole
+from screening import matching
 from screening.lists import ParsedEntry
 from screening.models import Hit, Subject
 from screening.services import list_version_write, subjects_screen_pending, version_screen
@@ -152,6 +157,10 @@ def test_screen_30000_subjects_against_200000_entries_then_an_import_of_1000_cha
     planted = [e for e in entries if e.kind == "person"][:PLANTED]
 
     started = time.perf_counter()
+    matching.analyse(matching.PERSON, ["Sergei Ivanov"])
+    tagger_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
     version = list_version_write(
         actor=None,
         source_slug="bench",
@@ -212,6 +221,7 @@ def test_screen_30000_subjects_against_200000_entries_then_an_import_of_1000_cha
     figures = {
         "entries": ENTRIES,
         "subjects": 3 * MEMBERS,
+        "tagger_load_seconds": round(tagger_seconds, 1),
         "import_seconds": round(import_seconds, 1),
         "screen_everyone_seconds": round(full_seconds, 1),
         "hits_after_full_screen": hits_after_full,
@@ -222,3 +232,26 @@ def test_screen_30000_subjects_against_200000_entries_then_an_import_of_1000_cha
     }
     benchmark.extra_info.update(figures)
     print("\nscreening benchmark:", figures)
+    # New subjects' names are analysed when first screened: a worker that has not analysed a
+    # person's name yet loads the tagger first, so that target is held with the load counted.
+    # Re-screening reads every name's stored analysis and needs no tagger.
+    record(
+        "screening",
+        f"screen {3 * MEMBERS:,} subjects against {ENTRIES:,} entries",
+        f"{full_seconds:.0f} s (+ {tagger_seconds:.0f} s tagger load in a new process)",
+        "≤ 300 s",
+        full_seconds + tagger_seconds <= 300,
+    )
+    record(
+        "screening",
+        f"re-screen everyone after an import changing {CHANGED:,} entries",
+        f"{rescreen_seconds:.1f} s",
+        "≤ 30 s",
+        rescreen_seconds <= 30,
+    )
+    record(
+        "screening",
+        f"import {ENTRIES:,} entries, names analysed (then {CHANGED:,} changed)",
+        f"{import_seconds:.0f} s (then {reimport_seconds:.1f} s)",
+    )
+    record("screening", "peak memory (max RSS)", f"{_peak_mb():,.0f} MB")

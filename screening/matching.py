@@ -8,7 +8,10 @@ aligned regardless of order, scored with ``rapidfuzz`` for spelling drift, and i
 match the names they abbreviate. Date of birth and country corroborate or contradict.
 
 The local engine keeps the list in memory behind a blocking index (phonetic keys of the
-name parts): a subject is only compared with the entries sharing enough keys with it.
+name parts): a subject is only compared with the entries sharing enough keys with it. Names
+are analysed once (a list entry's when it is imported, a subject's when it is first screened)
+and stored in that analysed form (``stored_form``): screening reads the parts, keys and
+symbols back (``stored_records``) rather than analysing 200,000 names again.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from importlib.metadata import version
 from typing import Any
 
 from django.conf import settings
@@ -37,24 +41,29 @@ LEGAL_FORM_DIFFERS = -0.10
 TOKEN_FLOOR = 0.70
 # Names of one part prove little.
 SINGLE_PART_CAP = 0.60
+# What made a stored analysis: one made by another version of rigour is made again before use
+# (a subject analysed by one version and an entry by another would not compare alike).
+ANALYSER = f"rigour {version('rigour')}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     form: str
     key: str
-    symbols: frozenset[Any]
+    # rigour's symbols of the part, as text ("[NAME:Q4925477]"): the same on both sides
+    # whether analysed now or read back from an entry's stored analysis.
+    symbols: frozenset[str]
     initial: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PreparedName:
     original: str
     tokens: tuple[Token, ...]
     legal_forms: frozenset[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """A subject or a list entry, ready to compare."""
 
@@ -77,22 +86,16 @@ SKIPPED_TAGS = (NamePartTag.LEGAL, NamePartTag.STOP)
 EMPTY: frozenset[Any] = frozenset()
 
 
-def prepare(
-    ref: Any,
-    kind: str,
-    names: Iterable[str],
-    birth_dates: Iterable[str] = (),
-    countries: Iterable[str] = (),
-) -> Record:
+def analyse(kind: str, names: Iterable[str]) -> list[PreparedName]:
+    """The names as the matcher reads them: parts, phonetic keys, symbols, legal forms."""
     type_tag = NameTypeTag.PER if kind == PERSON else NameTypeTag.ORG
     given = [n.strip() for n in names if n and n.strip()]
     prepared = []
     person = kind == PERSON
     for name in analyze_names(type_tag, given, infer_initials=person):
-        part_symbols: dict[int, set[Any]] = defaultdict(set)
+        part_symbols: dict[int, set[str]] = defaultdict(set)
         legal_forms = set()
-        # Hot loop (every list entry goes through it): symbols are kept as rigour's own
-        # hashable objects, and only one-part spans say something about a part.
+        # Hot loop (every name goes through it): only one-part spans say something about a part.
         for span in name.spans:
             symbol = span.symbol
             category = symbol.category
@@ -101,7 +104,7 @@ def prepare(
             else:
                 parts = span.parts
                 if len(parts) == 1 and category in PART_SYMBOLS:
-                    part_symbols[parts[0].index].add(symbol)
+                    part_symbols[parts[0].index].add(str(symbol))
         tokens = []
         for part in name.parts:
             if part.tag in SKIPPED_TAGS:
@@ -120,15 +123,92 @@ def prepare(
             )
         if tokens:
             prepared.append(PreparedName(name.original, tuple(tokens), frozenset(legal_forms)))
+    return prepared
+
+
+def _record(
+    ref: Any,
+    kind: str,
+    names: list[PreparedName],
+    birth_dates: Iterable[str],
+    countries: frozenset[str],
+    given: list[str],
+) -> Record:
     return Record(
         ref=ref,
         kind=kind,
-        names=prepared,
+        names=names,
         birth_dates=[d for d in birth_dates if d],
-        countries=frozenset(c.lower() for c in countries if c),
+        countries=countries,
         given_names=given,
-        keys=frozenset(t.key for n in prepared for t in n.tokens if not t.initial),
+        keys=frozenset(t.key for n in names for t in n.tokens if not t.initial),
     )
+
+
+def prepare(
+    ref: Any,
+    kind: str,
+    names: Iterable[str],
+    birth_dates: Iterable[str] = (),
+    countries: Iterable[str] = (),
+) -> Record:
+    given = [n.strip() for n in names if n and n.strip()]
+    return _record(
+        ref,
+        kind,
+        analyse(kind, given),
+        birth_dates,
+        frozenset(c.lower() for c in countries if c),
+        given,
+    )
+
+
+# --- stored analyses -------------------------------------------------------------------------
+
+
+def stored_form(names: list[PreparedName]) -> list[Any]:
+    """The analysis as JSON: [original, legal forms, [[form, key, symbols], …]] per name."""
+    return [
+        [
+            name.original,
+            sorted(name.legal_forms),
+            [[t.form, t.key, sorted(t.symbols)] for t in name.tokens],
+        ]
+        for name in names
+    ]
+
+
+def stored_records(
+    rows: Iterable[tuple[Any, str, list[Any], list[str], list[str]]],
+) -> Iterator[Record]:
+    """Records of (ref, kind, stored form, birth dates, countries) rows, as ``prepare`` would
+    make them but without analysing anything. Equal tokens, legal forms and countries are
+    shared between records, which keeps a 200,000-entry list small in memory."""
+    tokens: dict[tuple[Any, ...], Token] = {}
+    sets: dict[tuple[str, ...], frozenset[str]] = {(): EMPTY}
+
+    def shared_set(values: list[str]) -> frozenset[str]:
+        ident = tuple(values)
+        found = sets.get(ident)
+        if found is None:
+            found = sets[ident] = frozenset(values)
+        return found
+
+    for ref, kind, stored, birth_dates, countries in rows:
+        person = kind == PERSON
+        names = []
+        for original, legal_forms, parts in stored:
+            name_tokens = []
+            for form, key, symbols in parts:
+                ident = (person, form, key, *symbols)
+                token = tokens.get(ident)
+                if token is None:
+                    initial = person and len(form) == 1
+                    token = tokens[ident] = Token(form, key, shared_set(symbols), initial)
+                name_tokens.append(token)
+            names.append(PreparedName(original, tuple(name_tokens), shared_set(legal_forms)))
+        lowered = shared_set(sorted({c.lower() for c in countries if c}))
+        yield _record(ref, kind, names, birth_dates, lowered, [])
 
 
 # --- scoring ---------------------------------------------------------------------------------

@@ -99,6 +99,12 @@ class ListEntry(models.Model):
     countries = models.JSONField(_("countries"), default=list)
     programme = models.CharField(_("programme"), max_length=500, blank=True)
     data_hash = models.CharField(_("data hash"), max_length=64)
+    # The names as matching reads them (parts, phonetic keys, symbols, legal forms), analysed
+    # once at import rather than at every screening. A row analysed by another analyser
+    # (``analysed_with`` differs from matching.ANALYSER, or is empty) is analysed again and
+    # saved before it is matched.
+    analysis = models.JSONField(_("analysed names"), default=list, editable=False)
+    analysed_with = models.CharField(_("analysed with"), max_length=40, blank=True, editable=False)
     first_version = models.ForeignKey(
         ListVersion,
         verbose_name=_("listed since"),
@@ -179,6 +185,10 @@ class Subject(models.Model):
     name = models.CharField(_("name"), max_length=500)
     data = models.JSONField(_("data screened"), default=dict)
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    # The names analysed once, as for a list entry (ListEntry.analysis): re-screening against
+    # an import reads them back rather than analysing everyone again.
+    analysis = models.JSONField(_("analysed names"), default=list, editable=False)
+    analysed_with = models.CharField(_("analysed with"), max_length=40, blank=True, editable=False)
     created_at = models.DateTimeField(_("first screened"), default=timezone.now)
     screened_at = models.DateTimeField(_("screened at"), null=True, blank=True)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)

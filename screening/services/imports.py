@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,6 +14,7 @@ from alliance_portal.audit import audit_record
 from alliance_portal.locks import lock
 from members.models import User
 
+from .. import matching
 from ..lists import ParsedEntry, read_file
 from ..models import ListEntry, ListFormat, ListSource, ListVersion
 from ..permissions import can_import_lists
@@ -20,7 +22,13 @@ from ..permissions import can_import_lists
 BATCH = 2000
 
 
-def _entry_row(source: ListSource, version: ListVersion, parsed: ParsedEntry) -> ListEntry:
+def _entry_row(
+    source: ListSource, version: ListVersion, parsed: ParsedEntry, analyses: dict[str, list[Any]]
+) -> ListEntry:
+    analysis = analyses.get(parsed.entity_id)
+    if analysis is None:
+        # Not foreseen before the transaction: another import changed the list meanwhile.
+        analysis = _analysis(parsed)
     return ListEntry(
         source=source,
         entity_id=parsed.entity_id,
@@ -32,8 +40,25 @@ def _entry_row(source: ListSource, version: ListVersion, parsed: ParsedEntry) ->
         countries=parsed.countries,
         programme=parsed.programme,
         data_hash=parsed.data_hash,
+        analysis=analysis,
+        analysed_with=matching.ANALYSER,
         first_version=version,
     )
+
+
+def _analysis(parsed: ParsedEntry) -> list[Any]:
+    return matching.stored_form(matching.analyse(parsed.kind, parsed.names))
+
+
+def _analyse_new(source_slug: str, parsed: list[ParsedEntry]) -> dict[str, list[Any]]:
+    """The analyses of the entries the import will open (new or changed), made before its
+    transaction so that the list's lock is not held while names are analysed."""
+    current = dict(
+        ListEntry.objects.filter(source__slug=source_slug, removed_in__isnull=True).values_list(
+            "entity_id", "data_hash"
+        )
+    )
+    return {p.entity_id: _analysis(p) for p in parsed if current.get(p.entity_id) != p.data_hash}
 
 
 def list_version_write(
@@ -49,6 +74,7 @@ def list_version_write(
 ) -> ListVersion:
     """Record `parsed` as the list's new version in one transaction: entries no longer in it or
     changed are closed, new and changed ones opened."""
+    analyses = _analyse_new(source_slug, parsed)
     with transaction.atomic():
         source, _created = ListSource.objects.get_or_create(
             slug=source_slug, defaults={"title": title or source_slug}
@@ -87,7 +113,7 @@ def list_version_write(
         opened = added + changed
         for start in range(0, len(opened), BATCH):
             ListEntry.objects.bulk_create(
-                [_entry_row(source, version, p) for p in opened[start : start + BATCH]]
+                [_entry_row(source, version, p, analyses) for p in opened[start : start + BATCH]]
             )
             if progress is not None:
                 progress(min(start + BATCH, len(opened)))

@@ -4,7 +4,8 @@ A lower app never calls screening: these jobs find by themselves the companies a
 that are new or changed (by their fingerprint), the list versions not yet screened against,
 and, periodically, everyone again. Each batch commits its subjects' hits and their
 "screened" mark together, so an interrupted run resumes where it stopped and a repeated one
-raises nothing twice (one hit per subject and entry, by a unique constraint).
+raises nothing twice (one hit per subject and entry, by a unique constraint). Names are read
+from their stored analyses; rows without one (or made by another rigour) are analysed first.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from alliance_portal.audit import audit_record
@@ -153,6 +154,8 @@ def subjects_sync() -> dict[str, int]:
             name=s.name[:500],
             data=s.data,
             fingerprint=key[2],
+            analysis=_analysed(s.kind, s.data["names"]),
+            analysed_with=matching.ANALYSER,
         )
         for key, s in sources.items()
         if key not in existing
@@ -175,29 +178,76 @@ def subjects_sync() -> dict[str, int]:
     return {"added": len(new), "retired": len(retire), "revived": len(revive)}
 
 
-def subject_record(subject: Subject) -> Record:
-    return _record(subject.pk, subject.kind, subject.data)
+def _subject_records(rows: Iterable[tuple[int, str, list[Any], dict[str, Any]]]) -> list[Record]:
+    """Subjects of (pk, kind, analysis, data) rows, from their stored analyses, with the names
+    as given (what a remote engine is asked about)."""
+    rows = list(rows)
+    records = list(
+        matching.stored_records(
+            (pk, kind, analysis, data["birth_dates"], data["countries"])
+            for pk, kind, analysis, data in rows
+        )
+    )
+    for record, (_pk, _kind, _analysis, data) in zip(records, rows, strict=True):
+        record.given_names = [n.strip() for n in data["names"] if n and n.strip()]
+    return records
 
 
-def _record(ref: Any, kind: str, data: dict[str, Any]) -> Record:
-    return matching.prepare(ref, kind, data["names"], data["birth_dates"], data["countries"])
+# --- stored analyses -------------------------------------------------------------------------
+
+ANALYSE_BATCH = 2000
+
+
+def _analysed(kind: str, names: list[str]) -> list[Any]:
+    return matching.stored_form(matching.analyse(kind, names))
+
+
+def _analyses_renew(
+    rows: QuerySet[Any], names_field: str, names: Callable[[Any], list[str]]
+) -> int:
+    """Analyse again, and save, those of `rows` whose stored analysis is missing or was made by
+    another analyser (rows older than stored analyses, or a rigour upgrade). Each batch is
+    analysed before its short write; rows analysed twice by two jobs at once come out the same."""
+    done = last_pk = 0
+    while True:
+        batch = list(
+            rows.exclude(analysed_with=matching.ANALYSER)
+            .filter(pk__gt=last_pk)
+            .order_by("pk")
+            .only("pk", "kind", names_field)[:ANALYSE_BATCH]
+        )
+        if not batch:
+            return done
+        last_pk = batch[-1].pk
+        for row in batch:
+            row.analysis = _analysed(row.kind, names(row))
+            row.analysed_with = matching.ANALYSER
+        rows.model.objects.bulk_update(batch, ["analysis", "analysed_with"])
+        done += len(batch)
+
+
+def entries_analyse(entries: QuerySet[ListEntry]) -> int:
+    return _analyses_renew(entries, "names", lambda entry: entry.names)
+
+
+def subjects_analyse(subjects: QuerySet[Subject]) -> int:
+    return _analyses_renew(subjects, "data", lambda subject: subject.data["names"])
 
 
 # --- entries ---------------------------------------------------------------------------------
 
-ENTRY_FIELDS = ("pk", "kind", "names", "birth_dates", "countries")
+ENTRY_FIELDS = ("pk", "kind", "analysis", "birth_dates", "countries")
 
 
-def entry_records(entries: Iterable[tuple[Any, ...]]) -> list[Record]:
-    return [
-        matching.prepare(pk, kind, names, birth_dates, countries)
-        for pk, kind, names, birth_dates, countries in entries
-    ]
+def entries_index(entries: QuerySet[ListEntry]) -> matching.Index:
+    """`entries` behind a blocking index, from their stored analyses (read in chunks)."""
+    entries_analyse(entries)
+    rows = entries.values_list(*ENTRY_FIELDS).iterator(chunk_size=5000)
+    return matching.Index(matching.stored_records(rows))
 
 
 def current_index() -> matching.Index:
-    rows = ListEntry.objects.filter(removed_in__isnull=True).values_list(*ENTRY_FIELDS)
-    return matching.Index(entry_records(rows.iterator(chunk_size=5000)))
+    return entries_index(ListEntry.objects.filter(removed_in__isnull=True))
 
 
 # --- engines ---------------------------------------------------------------------------------
@@ -288,7 +338,7 @@ def hits_raise(matches: Sequence[Match], *, engine_name: str) -> list[Hit]:
 
 
 def _screen_batch(subjects: list[Subject], eng: Any) -> int:
-    matches = eng.match([subject_record(s) for s in subjects])
+    matches = eng.match(_subject_records((s.pk, s.kind, s.analysis, s.data) for s in subjects))
     with transaction.atomic():
         # Another worker may have taken some of them: screen only the ones still pending.
         ids = list(
@@ -312,6 +362,7 @@ def subjects_screen_pending(
     full re-screen) against the whole list, batch by batch, within a time budget (the next
     run resumes)."""
     synced = subjects_sync()
+    subjects_analyse(Subject.objects.filter(screened_at__isnull=True, retired_at__isnull=True))
     batch_size = batch_size or settings.SCREENING_BATCH_SIZE
     budget = settings.SCREENING_TIME_BUDGET_SECONDS if time_budget is None else time_budget
     started = time.monotonic()
@@ -336,22 +387,22 @@ def version_screen(version: ListVersion, *, batch_size: int | None = None) -> in
     """Screen everyone against what `version` added or changed only (always locally: the
     changes are few, and the version's rows are here)."""
     subjects_sync()
-    opened = ListEntry.objects.filter(first_version=version).values_list(*ENTRY_FIELDS)
-    index = matching.Index(entry_records(opened.iterator(chunk_size=5000)))
+    index = entries_index(ListEntry.objects.filter(first_version=version))
     raised = 0
     if len(index):
+        subjects_analyse(Subject.objects.filter(retired_at__isnull=True))
         batch_size = batch_size or settings.SCREENING_BATCH_SIZE * 10
         last_pk = 0
         while True:
             rows = list(
                 Subject.objects.filter(retired_at__isnull=True, pk__gt=last_pk)
                 .order_by("pk")
-                .values_list("pk", "kind", "data")[:batch_size]
+                .values_list("pk", "kind", "analysis", "data")[:batch_size]
             )
             if not rows:
                 break
             last_pk = rows[-1][0]
-            matches = matching.match([_record(pk, kind, data) for pk, kind, data in rows], index)
+            matches = matching.match(_subject_records(rows), index)
             with transaction.atomic():
                 raised += len(hits_raise(matches, engine_name="local"))
     with transaction.atomic():

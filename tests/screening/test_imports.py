@@ -7,8 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from alliance_portal.models import AuditEvent
-from screening.models import Hit, ListEntry, ListVersion
-from screening.services import list_import, subjects_screen_pending
+from screening import matching
+from screening.models import Hit, ListEntry, ListVersion, Subject
+from screening.services import list_import, subjects_rescreen_all, subjects_screen_pending
 from tests.factories import MemberFactory
 
 from .helpers import (
@@ -136,3 +137,43 @@ def test_the_command_shows_progress_and_the_diff(tmp_path):
 def test_a_missing_file_is_a_command_error(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         call_command("screening_import", "l", str(tmp_path / "nope.json"), stdout=StringIO())
+
+
+def test_screening_reads_the_analysis_stored_at_import_and_renews_another_analysers(tmp_path):
+    owner(member=MemberFactory(), **SIDOROV)
+    path = write_ftm(tmp_path / "l.json", [*UNRELATED, SIDOROV_ENTRY])
+    list_import(actor=None, source_slug="l", path=path, fmt="ftm")
+    sidorov = ListEntry.objects.filter(entity_id="p-9")
+    assert sidorov.get().analysed_with == matching.ANALYSER
+    # Screening matches the names as analysed at import; it does not analyse them again.
+    sidorov.update(analysis=ListEntry.objects.get(entity_id="p-2").analysis)
+    assert subjects_screen_pending()["hits"] == 0
+    # An analysis made by another analyser (an older rigour, or none yet) is made again first.
+    sidorov.update(analysed_with="")
+    assert subjects_rescreen_all()["hits"] == 1
+    entry = sidorov.get()
+    assert entry.analysed_with == matching.ANALYSER
+    assert entry.analysis == matching.stored_form(matching.analyse(entry.kind, entry.names))
+
+
+def test_screening_an_import_reads_the_subjects_analyses_stored_when_first_screened(tmp_path):
+    owner(member=MemberFactory(), **SIDOROV)
+    subjects_screen_pending()
+    person = Subject.objects.filter(kind="person")
+    assert person.get().analysed_with == matching.ANALYSER
+    # Everyone is matched with the changes as analysed when first screened, not again.
+    person.update(analysis=matching.stored_form(matching.analyse("person", ["Grigor Ashenvale"])))
+    _version, raised = import_and_screen(write_ftm(tmp_path / "v1.json", [SIDOROV_ENTRY]))
+    assert raised == 0
+    # An analysis made by another analyser is made again first.
+    person.update(analysed_with="rigour 0.1")
+    changed = dict(
+        SIDOROV_ENTRY, properties={**SIDOROV_ENTRY["properties"], "alias": ["I. P. Sidorov"]}
+    )
+    version, raised = import_and_screen(write_ftm(tmp_path / "v2.json", [changed]))
+    assert version.changed == 1 and raised == 1
+    subject = person.get()
+    assert subject.analysed_with == matching.ANALYSER
+    assert subject.analysis == matching.stored_form(
+        matching.analyse(subject.kind, subject.data["names"])
+    )

@@ -1,5 +1,7 @@
 """Matching with known pairs: what must be found, what must not, and why each hit matched."""
 
+import json
+
 import pytest
 from django.test import override_settings
 
@@ -158,3 +160,28 @@ def test_the_threshold_is_a_setting():
         assert matching.match([subject], index)
     with override_settings(SCREENING_THRESHOLD=0.99):
         assert matching.match([subject], index) == []
+
+
+def _from_storage(kind, names, birth_dates=(), countries=()):
+    """An entry as screening reads it back: its stored analysis, through JSON."""
+    stored = json.loads(json.dumps(matching.stored_form(matching.analyse(kind, names))))
+    [record] = matching.stored_records([("e", kind, stored, list(birth_dates), list(countries))])
+    return record
+
+
+@pytest.mark.parametrize(("kind", "ours", "theirs"), FOUND + NOT_FOUND)
+def test_an_entry_read_back_from_its_stored_analysis_scores_as_when_analysed(kind, ours, theirs):
+    subject = prepare("s", kind, [ours], ["1971-03-14"], ["ru"])
+    analysed = prepare("e", kind, [theirs], ["1971"], ["RU"])
+    stored = _from_storage(kind, [theirs], ["1971"], ["RU"])
+    assert stored.names == analysed.names and stored.keys == analysed.keys
+    assert compare(subject, stored) == compare(subject, analysed)
+
+
+def test_equal_parts_of_stored_entries_are_shared_in_memory():
+    stored = matching.stored_form(matching.analyse(PERSON, ["Sergei Ivanov"]))
+    first, second = matching.stored_records(
+        [(1, PERSON, stored, [], ["ru"]), (2, PERSON, stored, [], ["ru"])]
+    )
+    assert first.names[0].tokens[0] is second.names[0].tokens[0]
+    assert first.countries is second.countries
