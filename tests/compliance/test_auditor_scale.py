@@ -71,6 +71,8 @@ class TestMembersList:
         assert "Antwerp Rough NV" in page and "Firm 000" not in page
         page = client.get(MEMBERS, {"q": made[7].registration_number}).content.decode()
         assert "Firm 007" in page and "Firm 008" not in page
+        page = client.get(MEMBERS, {"q": made[3].kp_registration}).content.decode()
+        assert "Firm 003" in page and "Firm 004" not in page
         page = client.get(MEMBERS, {"q": "be"}).content.decode()
         assert "Antwerp Rough NV" in page and "Firm 001" not in page
         searched = client.get(MEMBERS, {"q": "firm"}).content.decode()
