@@ -8,4 +8,9 @@ AUDITORS_GROUP = "Auditors"
 
 
 def is_auditor(user: Any) -> bool:
-    return bool(user.is_authenticated and user.groups.filter(name=AUDITORS_GROUP).exists())
+    """Asked once per user object (a request's user is loaded afresh for each request)."""
+    if not user.is_authenticated:
+        return False
+    if "_is_auditor" not in user.__dict__:
+        user._is_auditor = user.groups.filter(name=AUDITORS_GROUP).exists()
+    return bool(user._is_auditor)
