@@ -6,9 +6,12 @@ exists as a management command.
 """
 
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance_portal.settings.local")
 
@@ -147,3 +150,14 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connection_checked(sender: Any = None, **kwargs: Any) -> None:
+    """Around each task what Django does around each request (the worker keeps its connection:
+    CELERY_DB_REUSE_MAX): a connection that failed or outlived DATABASE_CONN_MAX_AGE is closed,
+    the others are checked on first use. Not around an eager task, which runs inside its
+    caller's transaction."""
+    if sender is not None and not getattr(sender.request, "is_eager", False):
+        close_old_connections()

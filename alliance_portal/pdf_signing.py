@@ -9,6 +9,8 @@ the network, so it is only ever called from the render tasks, holding no row loc
 
 import asyncio
 import datetime
+import functools
+import hashlib
 import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +29,7 @@ from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
@@ -50,14 +53,13 @@ def sign_pdf(content: bytes, *, reason: str) -> bytes:
         raise ImproperlyConfigured(
             "Set ALLIANCE_SIGNING_KEY and ALLIANCE_SIGNING_CERT (manage.py create_signing_key)."
         )
-    passphrase = settings.ALLIANCE_SIGNING_KEY_PASSPHRASE.encode() or None
-    signer = signers.SimpleSigner.load(
+    signer, signature_room = _portal_signer(
         str(settings.ALLIANCE_SIGNING_KEY),
         str(settings.ALLIANCE_SIGNING_CERT),
-        key_passphrase=passphrase,
+        settings.ALLIANCE_SIGNING_KEY_PASSPHRASE,
+        _changed_at(settings.ALLIANCE_SIGNING_KEY, settings.ALLIANCE_SIGNING_CERT),
     )
-    if signer is None:
-        raise ImproperlyConfigured("The signing key or certificate could not be read.")
+    room: int | None = signature_room
     writer = IncrementalPdfFileWriter(io.BytesIO(content))
     timestamper = None
     long_term: dict[str, object] = {}
@@ -66,6 +68,8 @@ def sign_pdf(content: bytes, *, reason: str) -> bytes:
             settings.ALLIANCE_TSA_URL, timeout=settings.ALLIANCE_TSA_TIMEOUT_SECONDS
         )
         long_term = {"embed_validation_info": True, "validation_context": validation_context()}
+        # The timestamp token's size is the authority's: pyHanko sizes the room each time.
+        room = None
     metadata = signers.PdfSignatureMetadata(
         field_name="ALROSA-ALLIANCE",
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -75,11 +79,50 @@ def sign_pdf(content: bytes, *, reason: str) -> bytes:
     )
     try:
         signed: bytes = _outside_event_loop(
-            lambda: signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper)
+            lambda: signers.sign_pdf(
+                writer, metadata, signer=signer, timestamper=timestamper, bytes_reserved=room
+            )
         ).getvalue()
     except (TimestampRequestError, aiohttp.ClientError, TimeoutError) as error:
         raise TimeStampingUnavailable(f"time-stamping authority: {error}") from error
     return signed
+
+
+def _changed_at(*paths: str | Path) -> tuple[int, ...]:
+    """When the key files last changed: a key or certificate replaced on disk is loaded anew
+    (a missing one is left for the loader to refuse)."""
+    return tuple(path.stat().st_mtime_ns if path.exists() else 0 for path in map(Path, paths))
+
+
+@functools.lru_cache(maxsize=2)
+def _portal_signer(
+    key: str, cert: str, passphrase: str, changed_at: tuple[int, ...]
+) -> tuple[signers.SimpleSigner, int]:
+    """The portal's signer, read once per process, and the room its signatures need in a PDF.
+
+    Left to itself, pyHanko sizes that room before every signature by making a dummy one
+    first (half the cost of signing). Without a timestamp the size depends on the key and
+    certificate alone, so it is worked out here once, the way pyHanko does: a dry-run
+    signature, hex-encoded, plus half again.
+    """
+    signer = signers.SimpleSigner.load(key, cert, key_passphrase=passphrase.encode() or None)
+    if signer is None:
+        raise ImproperlyConfigured("The signing key or certificate could not be read.")
+    dummy = _outside_event_loop(
+        lambda: asyncio.run(
+            signer.async_sign(
+                hashlib.sha256().digest(),
+                "sha256",
+                dry_run=True,
+                use_pades=True,
+                signed_attr_settings=PdfCMSSignedAttributes(
+                    signing_time=datetime.datetime.now(datetime.UTC)
+                ),
+            )
+        )
+    )
+    hex_length = len(dummy.dump()) * 2
+    return signer, hex_length + 2 * (hex_length // 4)
 
 
 def _outside_event_loop(work: Callable[[], T]) -> T:

@@ -303,7 +303,9 @@ ALLIANCE_OUTBOX_RETRY_SECONDS = env.float("ALLIANCE_OUTBOX_RETRY_SECONDS", defau
 ALLIANCE_OUTBOX_RETRY_MAX_SECONDS = env.float("ALLIANCE_OUTBOX_RETRY_MAX_SECONDS", default=3600)
 # A relay that claimed a batch and died: its rows are tried again after this lease.
 ALLIANCE_OUTBOX_LEASE_SECONDS = env.int("ALLIANCE_OUTBOX_LEASE_SECONDS", default=300)
-ALLIANCE_OUTBOX_POLL_SECONDS = env.float("ALLIANCE_OUTBOX_POLL_SECONDS", default=1.0)
+# An idle relay looks again after this many seconds: each queued task or e-mail waits up to that
+# long (a look that finds nothing is one indexed query).
+ALLIANCE_OUTBOX_POLL_SECONDS = env.float("ALLIANCE_OUTBOX_POLL_SECONDS", default=0.2)
 # Webhook calls (api/webhooks.py): a receiver has this long to answer. Private, loopback and
 # link-local receivers are allowed here (a receiver on the same machine while developing) and
 # refused in production settings unless ALLIANCE_WEBHOOK_ALLOW_PRIVATE says otherwise.
@@ -319,6 +321,10 @@ _broker = env("CELERY_BROKER_URL", default="")
 CELERY_BROKER_URL = _broker or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not _broker
 CELERY_TASK_EAGER_PROPAGATES = True
+# A worker keeps its database connection from one task to the next (Celery closes it around
+# every task otherwise: a new PostgreSQL session per render); alliance_portal.celery checks it
+# before each task as Django does before each request, and Celery renews it after this many.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Without a broker the outbox is relayed inside the process, right after each commit.
 ALLIANCE_OUTBOX_INLINE = env.bool("ALLIANCE_OUTBOX_INLINE", default=not _broker)
 

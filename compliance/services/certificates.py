@@ -3,6 +3,7 @@ verifiable by anyone through their code, revoked by suspension and forfeiture de
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 import segno
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -94,6 +95,24 @@ def certificate_pending_record(
     enqueue_on_commit(certificate_render, certificate.pk)
 
 
+CERTIFICATE_PDF_TEMPLATE = "compliance/certificate_pdf.html"
+
+
+def certificate_pdf_context(certificate: ComplianceCertificate) -> dict[str, Any]:
+    """What the certificate's PDF shows (rendered in English: the Russian is in the template);
+    `certificate` comes with its member, licence and cycle."""
+    url = verification_url(certificate)
+    return {
+        "certificate": certificate,
+        "member": certificate.member,
+        "licence": certificate.licence,
+        # The edition attested to, which may be later than the one the licence incorporated.
+        "edition": certificate.cycle.edition,
+        "verification_url": url,
+        "qr": segno.make(url, error="m").svg_data_uri(scale=4, dark="#0b3b60"),
+    }
+
+
 def certificate_render(*, certificate_id: int) -> ComplianceCertificate:
     """Render, sign and store the PDF; then the certificate is valid and supersedes the
     member's earlier ones. Once per certificate, whoever runs it and however often.
@@ -108,18 +127,10 @@ def certificate_render(*, certificate_id: int) -> ComplianceCertificate:
     ).get(pk=certificate_id)
     if certificate.pdf_id is not None or certificate.status != S.PENDING:
         return certificate  # already rendered, or revoked before it was
-    url = verification_url(certificate)
-    context = {
-        "certificate": certificate,
-        "member": certificate.member,
-        "licence": certificate.licence,
-        # The edition attested to, which may be later than the one the licence incorporated.
-        "edition": certificate.cycle.edition,
-        "verification_url": url,
-        "qr": segno.make(url, error="m").svg_data_uri(scale=4, dark="#0b3b60"),
-    }
+    context = certificate_pdf_context(certificate)
+    url = context["verification_url"]
     with translation.override("en"):
-        html_pdf = render_pdf_template("compliance/certificate_pdf.html", context)
+        html_pdf = render_pdf_template(CERTIFICATE_PDF_TEMPLATE, context)
     signed = sign_pdf(
         html_pdf, reason=f"ALROSA ALLIANCE compliance certificate {certificate.number}"
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from celery.signals import task_prerun
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -50,6 +51,53 @@ def test_every_scheduled_run_job_names_a_registered_job():
         args = list(entry.get("args", ())) + list(entry.get("kwargs", {}).values())
         assert len(args) == 1, name
         assert args[0] in JOBS, f"beat entry {name!r} runs {args[0]!r}, not a job in JOBS"
+
+
+def test_a_worker_keeps_its_database_connection_from_task_to_task():
+    """Celery's Django fix-up closes the connection around every task unless told to reuse it
+    (a new PostgreSQL session per certificate render)."""
+    from celery.fixups.django import DjangoWorkerFixup
+
+    assert DjangoWorkerFixup(celery_app).db_reuse_max == settings.CELERY_DB_REUSE_MAX > 0
+
+
+def _around_a_task(task, *, eager: bool) -> None:
+    task.push_request(is_eager=eager)
+    try:
+        task_prerun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+    finally:
+        task.pop_request()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_that_broke_is_replaced_before_the_next_task():
+    """The worker keeps its connection, so before each task it is checked as Django checks it
+    before each request: one the database dropped (a restart) is opened anew."""
+    from tests.concurrency import monitor_connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [old_pid] = cursor.fetchone()
+    _around_a_task(sessions_clear_expired, eager=False)
+    assert connection.connection is not None  # a healthy connection is kept
+    with monitor_connection() as monitor:
+        monitor.execute("SELECT pg_terminate_backend(%s)", [old_pid])
+    _around_a_task(sessions_clear_expired, eager=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [new_pid] = cursor.fetchone()
+    assert new_pid != old_pid
+
+
+@pytest.mark.django_db
+def test_an_eager_task_leaves_its_callers_transaction_and_connection_alone():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    kept = connection.connection
+    assert connection.in_atomic_block
+    _around_a_task(sessions_clear_expired, eager=True)
+    assert connection.connection is kept
 
 
 @pytest.fixture

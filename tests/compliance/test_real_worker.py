@@ -29,12 +29,22 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 class Worker:
-    """A `celery worker` process using this test's database, on a private queue."""
+    """A `celery worker` process using this test's database, on a private queue: one process
+    (the solo pool) unless `concurrency` asks for a prefork pool of that many; `env` adds to
+    (or changes) its environment."""
 
-    def __init__(self, queue: str, log: Path | None = None, visibility_timeout: int = 3) -> None:
+    def __init__(
+        self,
+        queue: str,
+        log: Path | None = None,
+        visibility_timeout: int = 3,
+        *,
+        concurrency: int = 0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         db = connection.settings_dict
         credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-        env = {
+        self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "alliance_portal.settings.test",
             "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
@@ -42,7 +52,11 @@ class Worker:
             # A message whose worker died unacknowledged comes back after this many seconds
             # (3 unless the test asks for production's hour).
             "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
+            **(env or {}),
         }
+        pool = (
+            ["--pool=prefork", f"--concurrency={concurrency}"] if concurrency else ["--pool=solo"]
+        )
         self.log = log
         output = log.open("w") if log is not None else subprocess.DEVNULL
         self.process = subprocess.Popen(
@@ -53,7 +67,7 @@ class Worker:
                 "-A",
                 "alliance_portal",
                 "worker",
-                "--pool=solo",
+                *pool,
                 "-Q",
                 queue,
                 "--without-heartbeat",
@@ -62,7 +76,7 @@ class Worker:
                 "--loglevel=INFO",
             ],
             cwd=ROOT,
-            env=env,
+            env=self.env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
