@@ -168,6 +168,40 @@ class TestChainingOnPostgres:
         assert event.payload == {}
 
 
+@pytest.mark.django_db
+def test_the_returned_event_is_the_stored_row(user):
+    """audit_record writes with one plain INSERT; what it returns is still the saved row."""
+    event = audit_record(
+        actor=user, action="test.event", target=user, payload={"n": 1.5}, ip="10.0.0.1"
+    )
+    assert event.pk is not None and not event._state.adding and event._state.db == "default"
+    stored = AuditEvent.objects.get(pk=event.pk)
+    for field in AuditEvent._meta.concrete_fields:
+        assert getattr(event, field.attname) == getattr(stored, field.attname), field.name
+    assert event.actor == user
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_no_index_on_the_log_repeats_the_start_of_another(user):
+    """Every index costs every audited write twice (the insert, the chainer's update): an
+    index whose columns begin another index's serves no query the longer one does not."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, indkey::text FROM pg_index "
+            "WHERE indrelid = 'alliance_portal_auditevent'::regclass AND NOT indisunique "
+            "AND indpred IS NULL AND indexprs IS NULL"
+        )
+        indexes = {name: columns.split() for name, columns in cursor.fetchall()}
+    repeated = [
+        (short, long)
+        for short, columns in indexes.items()
+        for long, others in indexes.items()
+        if short != long and others[: len(columns)] == columns
+    ]
+    assert repeated == []
+
+
 @pytest.fixture
 def chain_clock(monkeypatch):
     """This process has not chained yet (another test may have, a moment ago)."""
