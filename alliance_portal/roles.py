@@ -11,6 +11,8 @@ def is_auditor(user: Any) -> bool:
     """Asked once per user object (a request's user is loaded afresh for each request)."""
     if not user.is_authenticated:
         return False
-    if "_is_auditor" not in user.__dict__:
-        user._is_auditor = user.groups.filter(name=AUDITORS_GROUP).exists()
-    return bool(user._is_auditor)
+    cached: bool | None = getattr(user, "_is_auditor_cache", None)
+    if cached is None:
+        cached = user.groups.filter(name=AUDITORS_GROUP).exists()
+        user._is_auditor_cache = cached
+    return bool(cached)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from alliance_portal.models import EXPIRING_SOON_DAYS, Document, DocumentReview
 from members.models import Member, MemberDocument, User
+from members.permissions import member_ids_of
 from members.selectors import current_member_documents
 
 from .models import OPEN_CYCLE_STATUSES, AnswerEvidence, CycleStatus, ReviewCycle
@@ -148,7 +149,7 @@ def held_documents(
 def documents_to_update_for(user: User) -> list[HeldDocument]:
     """The dashboard's list: the user's companies' current documents that have expired, were
     rejected or expire soon, most urgent first."""
-    member_ids = Member.objects.filter(memberships__user=user).values_list("pk", flat=True)
+    member_ids = member_ids_of(user)
     soon = timezone.localdate() + timedelta(days=EXPIRING_SOON_DAYS)
     rows = [
         row

@@ -19,6 +19,13 @@ def _memberships(user: User) -> list[Membership]:
     return cached
 
 
+def member_ids_of(user: User) -> list[int]:
+    """The companies the person belongs to (from the same per-request cache)."""
+    if not user.is_authenticated:
+        return []
+    return [membership.member_id for membership in _memberships(user)]
+
+
 def roles_of(user: User) -> set[str]:
     """The person's roles in any company (from the same per-request cache)."""
     if not user.is_authenticated:

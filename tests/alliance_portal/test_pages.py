@@ -73,5 +73,5 @@ class TestNavigationFitsTheRole:
         client.force_login(UserFactory())
         # The dashboard's sections: licences, team, cases, cycles, findings, applications, the
         # documents to update, the personal-data consent and the unread notifications.
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(12):
             assert client.get(reverse("dashboard")).status_code == 200

@@ -301,7 +301,7 @@ def test_dashboard_queries_do_not_grow_with_applications(client, django_assert_m
     client.get(reverse("dashboard"))
     # The dashboard's sections: licences, team, cases, cycles, findings, applications, the
     # documents to update, the personal-data consent and the unread notifications.
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(12) as few:
         client.get(reverse("dashboard"))
     for _ in range(5):
         complete_application(applicant=applicant)
