@@ -10,6 +10,7 @@ import os
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(
     os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parents[1] / "var/bench/results.jsonl")
@@ -34,7 +35,7 @@ def machine() -> str:
     return f"{platform.machine()}, {cpus} CPUs{load}, Python {platform.python_version()}"
 
 
-def table(rows: list[dict]) -> str:
+def table(rows: list[dict[str, Any]]) -> str:
     head = ["section", "what", "figure", "target", "met"]
     body = [
         [
