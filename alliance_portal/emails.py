@@ -14,8 +14,8 @@ from django.db import models
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .models import OutboxMessage
-from .outbox import about_fields, email_record
+from .models import Notification, OutboxMessage
+from .outbox import about_fields, email_build, email_record, emails_record
 
 
 def absolute_url(path: str) -> str:
@@ -48,9 +48,35 @@ def email_queue(
     """Record an e-mail in the caller's transaction: sent once that commits, never if it
     rolls back. ``about`` and ``member_id`` put it in the delivery history of that record
     and member; ``on_delivery`` names a task run once the mail server accepted it."""
+    message = email_compose(
+        to=to,
+        template=template,
+        context=context,
+        language=language,
+        about=about,
+        member_id=member_id,
+        on_delivery=on_delivery,
+        sensitive=sensitive,
+    )
+    return emails_record([message])[0]
+
+
+def email_compose(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    about: models.Model | None = None,
+    member_id: int | None = None,
+    on_delivery: str = "",
+    sensitive: bool = False,
+) -> OutboxMessage:
+    """The row :func:`email_queue` records, rendered but unsaved: a job records a batch of
+    them with ``outbox.emails_record``."""
     language = language or settings.LANGUAGE_CODE
     subject, text, html = email_render(template, context, language)
-    return email_record(
+    return email_build(
         recipient=to,
         template=template,
         language=language,
@@ -125,6 +151,52 @@ def email_people(
         for person in people
     ]
     return [message for message in messages if message is not None]
+
+
+def email_people_many(
+    messages: Iterable[tuple[Iterable[Any], dict[str, Any], models.Model | None, int | None]],
+    *,
+    template: str,
+) -> list[OutboxMessage]:
+    """:func:`email_people` for many messages of one template — each ``(people, context,
+    about, member_id)`` — with their notifications and outbox rows inserted in one statement
+    each, in the caller's transaction: a periodic job's batch."""
+    from .notifications import notification_build
+
+    notifications = []
+    emails = []
+    for people, context, about, member_id in messages:
+        about_of = about_fields(about)
+        rendered: dict[str, tuple[str, str, str]] = {}  # one message reads alike per language
+        for user in people:
+            language = user.language or settings.LANGUAGE_CODE
+            if language not in rendered:
+                rendered[language] = email_render(template, context, language)
+            subject, text, html = rendered[language]
+            notification = notification_build(
+                user=user,
+                template=template,
+                subject=subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX),
+                link=str(context.get("url", "")),
+            )
+            notifications.append(notification)
+            if notification.digest_pending:
+                continue
+            emails.append(
+                email_build(
+                    recipient=user.email,
+                    template=template,
+                    language=language,
+                    subject=subject[:300],
+                    body_text=text,
+                    body_html=html,
+                    member_ref=member_id,
+                    on_delivery="",
+                    **about_of,
+                )
+            )
+    Notification.objects.bulk_create(notifications)
+    return emails_record(emails)
 
 
 def email_queue_message(

@@ -7,7 +7,7 @@ transaction, and records what it needs (outbox rows) — so an event is announce
 its change commits, and never when it rolls back.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +26,8 @@ class EventName(models.TextChoices):
     CERTIFICATE_REVOKED = "certificate.revoked", _("Certificate revoked")
 
 
-Listener = Callable[[str, models.Model], None]
+# A listener is told of one event about each of the targets (a job's batch: many at once).
+Listener = Callable[[str, Sequence[models.Model]], None]
 _listeners: list[Listener] = []
 
 
@@ -38,8 +39,16 @@ def event_subscribe(listener: Listener) -> None:
 
 def event_record(name: str, target: models.Model) -> None:
     """Announce ``name`` about ``target`` in the caller's transaction."""
+    event_record_many(name, [target])
+
+
+def event_record_many(name: str, targets: Sequence[models.Model]) -> None:
+    """Announce ``name`` about each of ``targets`` in the caller's transaction (a job's
+    batch): as many events as :func:`event_record` called for each."""
     if name not in EventName.values:
         raise ValueError(f"unknown event {name!r}")
+    if not targets:
+        return
     with transaction.atomic():
         for listener in _listeners:
-            listener(name, target)
+            listener(name, targets)

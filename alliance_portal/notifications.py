@@ -8,6 +8,8 @@ until :func:`notification_digests_send` sends it. Legal notices and decisions al
 once (``LEGAL_TEMPLATES``), as does any message whose delivery something waits for.
 """
 
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
@@ -48,15 +50,26 @@ def notification_record(
 ) -> bool:
     """The entry of a message in the user's list. True when the e-mail is held for the
     user's digest."""
+    notification = notification_build(
+        user=user, template=template, subject=subject, link=link, may_wait=may_wait
+    )
+    notification.save(force_insert=True)
+    return notification.digest_pending
+
+
+def notification_build(
+    *, user: Any, template: str, subject: str, link: str, may_wait: bool = True
+) -> Notification:
+    """The entry, unsaved (a job inserts a batch of them at once); ``digest_pending`` when
+    the e-mail is held for the user's digest."""
     held = may_wait and template not in LEGAL_TEMPLATES and wants_digest(user)
-    Notification.objects.create(
+    return Notification(
         user=user,
         template=template,
         subject=subject[:300],
         link=link[:500],
         digest_pending=held,
     )
-    return held
 
 
 def notifications_for(user: Any) -> QuerySet[Notification]:
@@ -99,47 +112,55 @@ def notification_preference_set(*, actor: Any, delivery: str, request: Any = Non
 def notification_digests_send(*, batch_size: int = 200) -> int:
     """The daily job: one digest e-mail per user with held messages, listing them all.
 
-    Each user's held rows are claimed (locked, skipping rows another run holds) and cleared in
-    the transaction that queues the digest, so a second run, or two at once, sends nothing
-    twice. Returns how many digests were queued."""
+    Users are taken a batch at a time in id order (the partial index of held rows, from the
+    last id on). A batch's held rows are claimed (locked, skipping rows another run holds) and
+    cleared in the transaction that queues its digests, so a second run, or two at once,
+    sends nothing twice. Returns how many digests were queued."""
+    sent = 0
+    last_user_id = 0
+    while True:
+        user_ids = list(
+            Notification.objects.filter(digest_pending=True, user_id__gt=last_user_id)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+            .distinct()[:batch_size]
+        )
+        if not user_ids:
+            return sent
+        last_user_id = user_ids[-1]
+        sent += _digests_send(user_ids)
+
+
+def _digests_send(user_ids: list[int]) -> int:
     from django.contrib.auth import get_user_model
 
-    from .emails import email_queue
+    from .emails import email_compose
+    from .outbox import emails_record
 
-    sent = 0
-    user_ids = list(
-        Notification.objects.filter(digest_pending=True)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-        .distinct()[:batch_size]
-    )
-    for user_id in user_ids:
-        with transaction.atomic():
-            items = list(
-                for_update(
-                    Notification.objects.filter(user_id=user_id, digest_pending=True).order_by(
-                        "created_at", "pk"
-                    ),
-                    skip_locked=True,
-                )
+    with transaction.atomic():
+        held = list(
+            for_update(
+                Notification.objects.filter(user_id__in=user_ids, digest_pending=True).order_by(
+                    "user_id", "created_at", "pk"
+                ),
+                skip_locked=True,
             )
-            if not items:
-                continue
-            user = get_user_model().objects.get(pk=user_id)
-            Notification.objects.filter(pk__in=[item.pk for item in items]).update(
-                digest_pending=False
-            )
-            if not user.is_active:
-                continue
-            email_queue(
+        )
+        Notification.objects.filter(pk__in=[item.pk for item in held]).update(digest_pending=False)
+        users = get_user_model().objects.in_bulk({item.user_id for item in held})
+        digests = [
+            email_compose(
                 to=user.email,
                 template="notification_digest",
                 language=getattr(user, "language", "") or settings.LANGUAGE_CODE,
-                context={"items": items, "url": _notifications_url()},
+                context={"items": list(items), "url": _notifications_url()},
                 about=user,
             )
-            sent += 1
-    return sent
+            for user_id, items in groupby(held, key=attrgetter("user_id"))
+            if (user := users[user_id]).is_active
+        ]
+        emails_record(digests)
+    return len(digests)
 
 
 def _notifications_url() -> str:

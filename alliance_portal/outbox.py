@@ -76,11 +76,27 @@ def _message_id() -> str:
 
 def email_record(**fields: Any) -> OutboxMessage:
     """Record one e-mail (see ``alliance_portal.emails``, which renders it)."""
-    message = OutboxMessage.objects.create(
-        kind=Kind.EMAIL, message_id=_message_id(), give_up_at=_give_up_at(), **fields
-    )
+    message = email_build(**fields)
+    message.save(force_insert=True)
     _after_commit()
     return message
+
+
+def email_build(**fields: Any) -> OutboxMessage:
+    """One e-mail's row, unsaved: :func:`emails_record` inserts a batch of them."""
+    return OutboxMessage(
+        kind=Kind.EMAIL, message_id=_message_id(), give_up_at=_give_up_at(), **fields
+    )
+
+
+def emails_record(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Record many e-mails built by :func:`email_build` in one insert, in the caller's
+    transaction (a periodic job's batch)."""
+    if not messages:
+        return []
+    created = OutboxMessage.objects.bulk_create(messages)
+    _after_commit()
+    return created
 
 
 def task_queue(

@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from base64 import b64encode
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -181,11 +181,11 @@ def webhook_delivery_resend(
 # --- recording (in the transaction of the change) -----------------------------------------
 
 
-def event_fan_out(name: str, target: models.Model) -> None:
-    """The listener of ``alliance_portal.events``: one outbox call per endpoint that wants
-    ``name``. One query when no endpoint wants it."""
+def event_fan_out(name: str, targets: Sequence[models.Model]) -> None:
+    """The listener of ``alliance_portal.events``: per target, one outbox call per endpoint
+    that wants ``name``. One query when no endpoint wants it."""
     endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if name in e.events]
-    if endpoints:
+    for target in targets if endpoints else ():
         body = event_body(name, target)
         for endpoint in endpoints:
             delivery_record(endpoint=endpoint, name=name, target=target, body=body)

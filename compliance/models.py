@@ -136,7 +136,10 @@ class ReviewCycle(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} · {self.get_kind_display()} · {self.due_on:%Y-%m-%d}"
+        # The label straight from the choices: get_kind_display() rebuilds the choices map on
+        # every call, and a job's batch names thousands of cycles (audit rows, outbox rows).
+        kind = CycleKind(self.kind).label if self.kind in CycleKind.values else self.kind
+        return f"{self.member} · {kind} · {self.due_on:%Y-%m-%d}"
 
     @property
     def is_answerable(self) -> bool:

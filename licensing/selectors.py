@@ -181,10 +181,13 @@ def edition_mapping_problems(version: GuidelinesVersion) -> list[str]:
     return problems
 
 
-def edition_for_new_cycle(licence: LicenceAgreement) -> GuidelinesVersion:
+def edition_for_new_cycle(
+    licence: LicenceAgreement, latest: GuidelinesVersion | None = None
+) -> GuidelinesVersion:
     """The edition a review opened now attests to: the latest published, unless the licence
-    incorporates a later one."""
-    latest = latest_published_guidelines()
+    incorporates a later one. ``latest``: the latest published, when the caller read it
+    already (a batch of reviews)."""
+    latest = latest or latest_published_guidelines()
     incorporated = licence.guidelines
     if latest is None or latest.adopted_on < incorporated.adopted_on:
         return incorporated

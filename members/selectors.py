@@ -1,5 +1,6 @@
 """Reads for the portal, already scoped to the user and joined for the page that shows them."""
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -127,6 +128,19 @@ def people_of(member: Member, roles: list[str]) -> QuerySet[User]:
     return User.objects.filter(
         is_active=True, memberships__member=member, memberships__role__in=roles
     ).distinct()
+
+
+def people_of_members(member_ids: list[int], roles: Collection[str]) -> dict[int, list[User]]:
+    """:func:`people_of` for many members in one query: member id -> its people."""
+    memberships = (
+        Membership.objects.filter(member_id__in=member_ids, role__in=roles, user__is_active=True)
+        .select_related("user")
+        .order_by("member_id", "user_id")
+    )
+    people: dict[int, dict[int, User]] = {}
+    for membership in memberships:
+        people.setdefault(membership.member_id, {})[membership.user_id] = membership.user
+    return {member_id: list(users.values()) for member_id, users in people.items()}
 
 
 def staff_recipients() -> QuerySet[User]:

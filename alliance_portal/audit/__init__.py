@@ -1,7 +1,7 @@
 """The tamper-evident audit log. Services call :func:`audit_record` inside their transaction."""
 
 from .chain import ChainReport, audit_chain_extend, audit_chain_monitor, audit_chain_verify
-from .services import audit_record, client_ip
+from .services import audit_record, audit_record_many, client_ip
 
 __all__ = [
     "ChainReport",
@@ -9,5 +9,6 @@ __all__ = [
     "audit_chain_monitor",
     "audit_chain_verify",
     "audit_record",
+    "audit_record_many",
     "client_ip",
 ]

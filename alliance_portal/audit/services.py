@@ -1,5 +1,6 @@
 import json
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.adapter import get_adapter
@@ -76,13 +77,44 @@ def audit_record(
     chain anything a busy moment left behind. The content is fixed from the insert on: the
     trigger refuses any change but the chainer's one-time setting of the chain columns.
     """
+    event = _event(actor, action, target, payload, _clean_ip(ip or client_ip(request)))
+    _insert(event)
+    _chain_after_commit()
+    return event
+
+
+def audit_record_many(
+    *,
+    actor: Any | None,
+    action: str,
+    entries: Iterable[tuple[models.Model | None, dict[str, Any] | None]],
+) -> list[AuditEvent]:
+    """Append one event per ``(target, payload)`` of ``entries``, in one insert, inside the
+    caller's transaction: a periodic job's batch. Each row is exactly what
+    :func:`audit_record` would write for it, unchained as its rows are, and linked into the
+    chain in id order after the commit."""
+    events = [_event(actor, action, target, payload, None) for target, payload in entries]
+    if not events:
+        return []
+    created = AuditEvent.objects.bulk_create(events)
+    _chain_after_commit()
+    return created
+
+
+def _event(
+    actor: Any | None,
+    action: str,
+    target: models.Model | None,
+    payload: dict[str, Any] | None,
+    ip: str | None,
+) -> AuditEvent:
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     # Store exactly what will be hashed: the payload after a JSON round trip (UUIDs, dates ->
     # text), floats and NULs made safe for jsonb.
     clean_payload = (
         _storable(json.loads(json.dumps(payload, cls=DjangoJSONEncoder))) if payload else {}
     )
-    event = AuditEvent(
+    return AuditEvent(
         created_at=timezone.now(),
         actor=user,
         actor_label=(user.get_username() if user else "")[:254],
@@ -91,11 +123,8 @@ def audit_record(
         target_id=str(target.pk) if target is not None else "",
         target_label=_text(str(target))[:255] if target is not None else "",
         payload=clean_payload,
-        ip=_clean_ip(ip or client_ip(request)),
+        ip=ip,
     )
-    _insert(event)
-    _chain_after_commit()
-    return event
 
 
 _COLUMNS = (

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from alliance_portal.audit import audit_record
+from alliance_portal.audit import audit_record, audit_record_many
 from alliance_portal.documents import document_store_generated
 from alliance_portal.emails import absolute_url, email_user
 from alliance_portal.events import EventName, event_record
@@ -23,7 +23,7 @@ from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
 from alliance_portal.pdf_signing import sign_pdf
 from alliance_portal.roles import is_auditor
-from alliance_portal.states import move
+from alliance_portal.states import move, statuses_save
 from licensing.models import LicenceAgreement, LicenceStatus
 from members.models import Member, User
 
@@ -278,29 +278,41 @@ def certificates_revoke_record(
 
 
 def certificates_expire_due(*, batch_size: int = 500) -> int:
-    today = timezone.localdate()
+    """Expire every certificate past its validity (the daily job). Returns how many.
+
+    The ids are read once by an indexed query and worked on a batch at a time, each batch in
+    one transaction, so no batch rescans the rows the ones before it expired."""
+    due = ComplianceCertificate.objects.filter(
+        status__in=CERTIFICATE_TRANSITIONS["expire"].sources,
+        valid_until__lt=timezone.localdate(),
+    )
+    ids = list(due.order_by("pk").values_list("pk", flat=True))
     expired = 0
-    while True:
+    for start in range(0, len(ids), batch_size):
         with transaction.atomic():
-            due = list(
+            batch = list(
                 for_update(
-                    ComplianceCertificate.objects.filter(
-                        status__in=CERTIFICATE_TRANSITIONS["expire"].sources,
-                        valid_until__lt=today,
-                    ).order_by("pk"),
+                    due.filter(pk__in=ids[start : start + batch_size]).order_by("pk"),
                     skip_locked=True,  # a certificate being revoked now is left to that
-                )[:batch_size]
+                )
             )
-            for certificate in due:
+            now = timezone.now()
+            for certificate in batch:
                 certificate.status = move(certificate, CERTIFICATE_TRANSITIONS, "expire")
-                certificate.ended_at = timezone.now()
+                certificate.ended_at = now
                 certificate.end_reason = "Validity ended"
-                certificate.save(update_fields=["status", "ended_at", "end_reason"])
-            for certificate in due:
-                audit_record(actor=None, action="certificate.expired", target=certificate)
-        expired += len(due)
-        if len(due) < batch_size:
-            return expired
+            # Each row's own status, as its transition set it; the other columns are the same.
+            statuses_save(batch)
+            ComplianceCertificate.objects.filter(pk__in=[c.pk for c in batch]).update(
+                ended_at=now, end_reason="Validity ended"
+            )
+            audit_record_many(
+                actor=None,
+                action="certificate.expired",
+                entries=[(certificate, None) for certificate in batch],
+            )
+        expired += len(batch)
+    return expired
 
 
 def certificate_batch_start(

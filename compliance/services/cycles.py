@@ -10,13 +10,13 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance_portal.audit import audit_record, client_ip
+from alliance_portal.audit import audit_record, audit_record_many, client_ip
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.documents.validity import validity_dates_check
 from alliance_portal.events import EventName, event_record
@@ -24,8 +24,8 @@ from alliance_portal.locks import for_update
 from alliance_portal.models import AuditEvent, Document
 from alliance_portal.states import move
 from licensing.agreement import sha256_text
-from licensing.models import Criterion, LicenceStatus
-from licensing.selectors import edition_for_new_cycle
+from licensing.models import Criterion, LicenceAgreement, LicenceStatus
+from licensing.selectors import edition_for_new_cycle, latest_published_guidelines
 from members.models import Member, Membership, User
 
 from ..models import (
@@ -35,6 +35,7 @@ from ..models import (
     AnswerChoice,
     AnswerEvidence,
     CycleKind,
+    CycleStatus,
     Grade,
     ReviewCycle,
     ReviewNote,
@@ -43,9 +44,9 @@ from ..models import (
 )
 from ..permissions import can_prepare_attestation, can_review, can_submit_attestation
 from ..selectors import cycle_awaits_acknowledgement, evidence_library_of
-from .carry_forward import carried_payload, cycle_prefill_from_mapping
+from .carry_forward import Carried, carried_payload, cycle_prefill_from_mapping
 from .certificates import certificate_pending_create, certificate_pending_record
-from .common import lock, required_text, tell_member, tell_staff
+from .common import lock, required_text, tell_member, tell_members, tell_staff
 
 
 def _require_reviewer(actor: User) -> None:
@@ -139,6 +140,125 @@ def _open(
         )
         tell_member(locked, "cycle_opened", _cycle_path(cycle), about=cycle, due_on=due.isoformat())
     return cycle
+
+
+def cycles_open_by_portal(*, openings: list[tuple[Member, str, date]]) -> list[ReviewCycle]:
+    """:func:`cycle_open_by_portal` for a batch of members — each ``(member, kind, due on)``
+    — in one transaction: the scheduled job's batch. The members are locked in id order; one
+    whose cycle can no longer be opened (one opened meanwhile, no licence in force) is left
+    out. The cycles, answers, audit events and e-mails are each inserted in one go, as
+    :func:`cycle_open_by_portal` would write them one by one."""
+    wanted = {member.pk: (member, kind, due_on) for member, kind, due_on in openings}
+    if any(kind not in CycleKind.values for _member, kind, _due in wanted.values()):
+        raise ValidationError(_("Choose the kind of review."))
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = for_update(Member.objects.filter(pk__in=wanted).order_by("pk"))
+        members = [wanted[pk][0] for pk in locked.values_list("pk", flat=True)]
+        busy = set(
+            ReviewCycle.objects.filter(
+                member_id__in=wanted, status__in=OPEN_CYCLE_STATUSES
+            ).values_list("member_id", flat=True)
+        )
+        in_force: dict[int, list[LicenceAgreement]] = {}
+        for licence in LicenceAgreement.objects.filter(
+            member_id__in=wanted, status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]
+        ).select_related("guidelines"):
+            in_force.setdefault(licence.member_id, []).append(licence)
+        latest = latest_published_guidelines()
+        cycles = []
+        for member in members:
+            _member, kind, due = wanted[member.pk]
+            licences = in_force.get(member.pk, [])
+            if member.pk in busy or len(licences) != 1 or due <= today:
+                continue
+            cycles.append(
+                ReviewCycle(
+                    member=member,
+                    licence=licences[0],
+                    guidelines=edition_for_new_cycle(licences[0], latest),
+                    kind=kind,
+                    due_on=due,
+                    opened_by=None,
+                )
+            )
+        ReviewCycle.objects.bulk_create(cycles)
+        _answers_create_empty(cycles)
+        carried = _prefill_new_editions(cycles)
+        audit_record_many(
+            actor=None,
+            action="cycle.opened",
+            entries=[
+                (
+                    cycle,
+                    {
+                        "kind": cycle.kind,
+                        "due_on": cycle.due_on.isoformat(),
+                        "edition": cycle.edition.edition,
+                        **(
+                            {"carried_forward": carried_payload(carried[cycle.pk])}
+                            if carried.get(cycle.pk)
+                            else {}
+                        ),
+                    },
+                )
+                for cycle in cycles
+            ],
+        )
+        tell_members(
+            "cycle_opened",
+            [
+                (cycle.member, _cycle_path(cycle), cycle, {"due_on": cycle.due_on.isoformat()})
+                for cycle in cycles
+            ],
+        )
+    return cycles
+
+
+def _answers_create_empty(cycles: list[ReviewCycle]) -> None:
+    """An empty answer per criterion of each cycle's edition. On PostgreSQL the pairs go in
+    as two arrays in one statement: building a dozen model objects per cycle for
+    ``bulk_create`` was most of the job's time."""
+    criteria: dict[int, list[int]] = {}
+    for edition_id in {cycle.edition_id for cycle in cycles}:
+        criteria[edition_id] = list(
+            Criterion.objects.filter(section__version_id=edition_id).values_list("pk", flat=True)
+        )
+    pairs = [(cycle.pk, pk) for cycle in cycles for pk in criteria[cycle.edition_id]]
+    if connection.vendor != "postgresql":
+        Answer.objects.bulk_create(
+            (Answer(cycle_id=cycle_id, criterion_id=pk) for cycle_id, pk in pairs),
+            batch_size=2000,
+        )
+        return
+    table = connection.ops.quote_name(Answer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} "  # noqa: S608
+            "(cycle_id, criterion_id, answer, explanation, reviewer_note, updated_at) "
+            "SELECT v.cycle_id, v.criterion_id, '', '', '', %s "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(cycle_id, criterion_id)",
+            [timezone.now(), [pair[0] for pair in pairs], [pair[1] for pair in pairs]],
+        )
+
+
+def _prefill_new_editions(cycles: list[ReviewCycle]) -> dict[int, list[Carried]]:
+    """Carry forward the answers of the cycles that are their member's first under a new
+    edition (the last accepted one attested to another); the others have nothing to carry,
+    which one query tells."""
+    last: dict[int, tuple[Any, int, int]] = {}
+    accepted = ReviewCycle.objects.filter(
+        member_id__in=[cycle.member_id for cycle in cycles], status=CycleStatus.ACCEPTED
+    ).values_list("member_id", "decided_at", "pk", "guidelines_id", "licence__guidelines_id")
+    for member_id, decided_at, pk, guidelines_id, licence_edition_id in accepted:
+        edition_id = guidelines_id or licence_edition_id
+        if member_id not in last or (decided_at, pk) > last[member_id][:2]:
+            last[member_id] = (decided_at, pk, edition_id)
+    return {
+        cycle.pk: cycle_prefill_from_mapping(cycle=cycle)
+        for cycle in cycles
+        if cycle.member_id in last and last[cycle.member_id][2] != cycle.edition_id
+    }
 
 
 def _answerable(actor: User, cycle: ReviewCycle) -> ReviewCycle:

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance_portal.audit import audit_record
+from alliance_portal.audit import audit_record, audit_record_many
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.events import EventName, event_record
-from alliance_portal.states import move
+from alliance_portal.locks import for_update
+from alliance_portal.states import move, statuses_save
 from licensing.models import Criterion
 from members.models import User
 
@@ -26,7 +27,7 @@ from ..models import (
     Severity,
 )
 from ..permissions import can_prepare_attestation, can_review
-from .common import lock, required_text, tell_member
+from .common import lock, required_text, tell_member, tell_members
 
 
 def _require_reviewer(actor: User) -> None:
@@ -233,6 +234,42 @@ def finding_escalate_by_portal(*, finding: Finding, note: str) -> Finding:
     """The portal escalates an overdue finding itself (the scheduled job); its audit event
     has no actor."""
     return _step(None, finding, "escalate", note, None)
+
+
+def findings_escalate_by_portal(*, finding_ids: list[int], note: str) -> list[Finding]:
+    """:func:`finding_escalate_by_portal` for a batch of open findings, in one transaction
+    (the scheduled job's batch): one that is no longer open is left out."""
+    with transaction.atomic():
+        findings = list(
+            for_update(
+                Finding.objects.filter(pk__in=finding_ids, status=FindingStatus.OPEN)
+                .select_related("cycle__member", "criterion")
+                .order_by("pk")
+            )
+        )
+        now = timezone.now()
+        for finding in findings:
+            finding.status = move(finding, FINDING_TRANSITIONS, "escalate")
+            finding.resolution_note = note.strip()
+            finding.resolved_at = now
+        # Each row's own status, as its transition set it; the other columns are the same.
+        statuses_save(findings)
+        Finding.objects.filter(pk__in=[finding.pk for finding in findings]).update(
+            resolution_note=note.strip(), resolved_at=now
+        )
+        audit_record_many(
+            actor=None,
+            action="finding.escalate",
+            entries=[(finding, {"note": finding.resolution_note}) for finding in findings],
+        )
+        tell_members(
+            "finding_updated",
+            [
+                (finding.cycle.member, _finding_path(finding), finding, {"status": finding.status})
+                for finding in findings
+            ],
+        )
+    return findings
 
 
 def finding_reopen(

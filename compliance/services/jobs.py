@@ -1,11 +1,13 @@
 """The periodic jobs: each idempotent (a second run changes nothing), safe when two beat
 processes run at once (a lock in the shared cache), and working in bounded batches."""
 
+from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,12 +28,13 @@ from ..models import (
     ReviewCycle,
 )
 from .cases import case_open_by_portal
-from .common import next_review_due, tell_member, tell_staff
-from .cycles import cycle_open_by_portal
-from .findings import finding_escalate_by_portal
+from .common import next_review_due, tell_members, tell_staff, tell_staff_many
+from .cycles import cycles_open_by_portal
+from .findings import findings_escalate_by_portal
 
 REMINDER_DAYS = (30, 14, 7, 1)
 BATCH = 200
+T = TypeVar("T")
 
 
 def _once(key: str) -> bool:
@@ -54,53 +57,73 @@ def review_due_on(member: Member, last_decided: date | None, licence_start: date
 
 def cycles_open_due() -> int:
     """Open the periodic (or first) review of every member whose review falls due within the
-    answering period. The one-cycle-under-way constraint makes a second run a no-op."""
+    answering period. The one-cycle-under-way constraint makes a second run a no-op.
+
+    Members are read in batches by id (each batch a range of the primary key, so a batch
+    never rescans those before it); each batch's cycles open in one transaction."""
     opened = 0
     with job_lock("cycles_open_due") as mine:
         if not mine:
             return 0
         today = timezone.localdate()
         horizon = today + timedelta(days=settings.ALLIANCE_CYCLE_ANSWER_DAYS)
-        candidates = (
-            Member.objects.filter(
-                licences__status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]
-            )
-            .exclude(review_cycles__status__in=OPEN_CYCLE_STATUSES)
-            .annotate(
-                last_decided=Max(
-                    "review_cycles__decided_at",
-                    filter=Q(
-                        review_cycles__status__in=[CycleStatus.ACCEPTED, CycleStatus.REJECTED]
-                    ),
-                ),
-                licence_start=Max(
-                    "licences__starts_on",
-                    filter=Q(licences__status__in=[LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]),
-                ),
-            )
-            .order_by("pk")
-        )
         last_pk = 0
         while True:
-            batch = list(candidates.filter(pk__gt=last_pk)[:BATCH])
+            batch = list(
+                Member.objects.filter(pk__gt=last_pk)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:BATCH]
+            )
             if not batch:
                 return opened
-            for member in batch:
-                last_pk = member.pk
+            last_pk = batch[-1]
+            openings: list[tuple[Member, str, date]] = []
+            for member in _review_candidates(batch):
                 decided = member.last_decided.date() if member.last_decided else None
                 due = review_due_on(member, decided, member.licence_start)
                 if due > horizon:
                     continue
                 kind = CycleKind.PERIODIC if decided else CycleKind.INITIAL
-                try:
-                    cycle_open_by_portal(
-                        member=member,
-                        kind=kind,
-                        due_on=max(due, today + timedelta(days=7)),
-                    )
-                except IntegrityError:
-                    continue  # opened meanwhile by another process
-                opened += 1
+                openings.append((member, kind, max(due, today + timedelta(days=7))))
+            if openings:
+                opened += len(cycles_open_by_portal(openings=openings))
+
+
+def _review_candidates(member_ids: list[int]) -> list[Any]:
+    """Of these members, those with a licence in force and no cycle under way, with the time
+    of their last decided review and the start of their licence."""
+    in_force = [LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]
+    return list(
+        Member.objects.filter(pk__in=member_ids, licences__status__in=in_force)
+        .exclude(review_cycles__status__in=OPEN_CYCLE_STATUSES)
+        .annotate(
+            last_decided=Max(
+                "review_cycles__decided_at",
+                filter=Q(review_cycles__status__in=[CycleStatus.ACCEPTED, CycleStatus.REJECTED]),
+            ),
+            licence_start=Max("licences__starts_on", filter=Q(licences__status__in=in_force)),
+        )
+        .order_by("pk")
+    )
+
+
+def _in_batches(queryset: QuerySet[Any]) -> Iterator[list[int]]:
+    """The ids `queryset` selects now, read by one indexed query, a batch at a time: a batch
+    never rescans the rows before it. Each batch reads its rows again through the same
+    filter, so a row that changed meanwhile is left out."""
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+def _first_time(by_key: dict[str, T]) -> list[T]:
+    """Of the items keyed by notice key, those whose key is new, the keys now recorded in the
+    caller's transaction (with the messages they stand for). The job's lock keeps a second
+    run of the job from recording the same key meanwhile."""
+    seen = set(Notice.objects.filter(key__in=by_key).values_list("key", flat=True))
+    fresh = {key: item for key, item in by_key.items() if key not in seen}
+    Notice.objects.bulk_create(Notice(key=key) for key in fresh)
+    return list(fresh.values())
 
 
 def reminders_send() -> int:
@@ -113,38 +136,58 @@ def reminders_send() -> int:
         due_days = [today + timedelta(days=n) for n in REMINDER_DAYS]
         cycles = ReviewCycle.objects.filter(
             status__in=[CycleStatus.OPEN, CycleStatus.CHANGES_REQUESTED], due_on__in=due_days
-        ).select_related("member")
-        for cycle in cycles.iterator(chunk_size=BATCH):
-            days = (cycle.due_on - today).days
-            # The notice key and the e-mails commit together: a reminder is recorded once,
+        )
+        for ids in _in_batches(cycles):
+            # The notice keys and the e-mails commit together: a reminder is recorded once,
             # and its outbox rows say when the mail server accepted it.
             with transaction.atomic():
-                if _once(f"cycle-{cycle.pk}-due-in-{days}"):
-                    tell_member(
-                        cycle.member,
-                        "cycle_reminder",
-                        reverse("compliance:cycle_detail", args=[cycle.pk]),
-                        about=cycle,
-                        due_on=cycle.due_on.isoformat(),
-                        days=days,
-                    )
-                    sent += 1
-        findings = Finding.objects.filter(
-            status=FindingStatus.OPEN, due_on__in=due_days
-        ).select_related("cycle__member")
-        for finding in findings.iterator(chunk_size=BATCH):
-            days = (finding.due_on - today).days
+                batch = cycles.filter(pk__in=ids).select_related("member").order_by("pk")
+                due = _first_time(
+                    {f"cycle-{c.pk}-due-in-{(c.due_on - today).days}": c for c in batch}
+                )
+                tell_members(
+                    "cycle_reminder",
+                    [
+                        (
+                            cycle.member,
+                            reverse("compliance:cycle_detail", args=[cycle.pk]),
+                            cycle,
+                            {
+                                "due_on": cycle.due_on.isoformat(),
+                                "days": (cycle.due_on - today).days,
+                            },
+                        )
+                        for cycle in due
+                    ],
+                )
+                sent += len(due)
+        findings = Finding.objects.filter(status=FindingStatus.OPEN, due_on__in=due_days)
+        for ids in _in_batches(findings):
             with transaction.atomic():
-                if _once(f"finding-{finding.pk}-due-in-{days}"):
-                    tell_member(
-                        finding.cycle.member,
-                        "finding_reminder",
-                        reverse("compliance:finding_detail", args=[finding.pk]),
-                        about=finding,
-                        due_on=finding.due_on.isoformat(),
-                        days=days,
-                    )
-                    sent += 1
+                rows = (
+                    findings.filter(pk__in=ids)
+                    .select_related("cycle__member", "criterion")
+                    .order_by("pk")
+                )
+                found = _first_time(
+                    {f"finding-{f.pk}-due-in-{(f.due_on - today).days}": f for f in rows}
+                )
+                tell_members(
+                    "finding_reminder",
+                    [
+                        (
+                            finding.cycle.member,
+                            reverse("compliance:finding_detail", args=[finding.pk]),
+                            finding,
+                            {
+                                "due_on": finding.due_on.isoformat(),
+                                "days": (finding.due_on - today).days,
+                            },
+                        )
+                        for finding in found
+                    ],
+                )
+                sent += len(found)
     return sent
 
 
@@ -190,40 +233,47 @@ def overdue_escalate() -> int:
         cutoff = timezone.localdate() - timedelta(days=settings.ALLIANCE_OVERDUE_GRACE_DAYS)
         overdue = ReviewCycle.objects.filter(
             status__in=[CycleStatus.OPEN, CycleStatus.CHANGES_REQUESTED], due_on__lt=cutoff
-        ).select_related("member", "licence")
-        for cycle in overdue.iterator(chunk_size=BATCH):
+        )
+        for ids in _in_batches(overdue):
             with transaction.atomic():
-                if not _once(f"cycle-{cycle.pk}-overdue"):
-                    continue
-                tell_staff(
+                batch = overdue.filter(pk__in=ids).select_related("member", "licence")
+                due = _first_time(
+                    {f"cycle-{cycle.pk}-overdue": cycle for cycle in batch.order_by("pk")}
+                )
+                tell_staff_many(
                     "cycle_overdue",
                     "admin:compliance_reviewcycle_change",
-                    cycle.pk,
-                    about=cycle,
-                    member_id=cycle.member_id,
-                    company=cycle.member.legal_name,
-                    due_on=cycle.due_on.isoformat(),
+                    [
+                        (
+                            cycle.pk,
+                            cycle,
+                            cycle.member_id,
+                            {
+                                "company": cycle.member.legal_name,
+                                "due_on": cycle.due_on.isoformat(),
+                            },
+                        )
+                        for cycle in due
+                    ],
                 )
-                if settings.ALLIANCE_OPEN_CASE_WHEN_OVERDUE and cycle.licence.status in (
-                    LicenceStatus.ACTIVE,
-                    LicenceStatus.SUSPENDED,
-                ):
-                    case_open_by_portal(
-                        licence=cycle.licence,
-                        grounds=Grounds.FAILURE_TO_ATTEST,
-                        narrative=(
-                            f"The attestation due on {cycle.due_on.isoformat()} was not submitted."
-                        ),
-                        cycles=[cycle],
-                    )
-                escalated += 1
-        findings = Finding.objects.filter(
-            status__in=[FindingStatus.OPEN, FindingStatus.ACTION_SUBMITTED], due_on__lt=cutoff
-        )
-        for finding in findings.iterator(chunk_size=BATCH):
-            if finding.status == FindingStatus.OPEN:
-                finding_escalate_by_portal(
-                    finding=finding, note="Overdue: escalated by the portal."
+                if settings.ALLIANCE_OPEN_CASE_WHEN_OVERDUE:
+                    for cycle in due:
+                        if cycle.licence.status in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED):
+                            case_open_by_portal(
+                                licence=cycle.licence,
+                                grounds=Grounds.FAILURE_TO_ATTEST,
+                                narrative=(
+                                    f"The attestation due on {cycle.due_on.isoformat()} "
+                                    "was not submitted."
+                                ),
+                                cycles=[cycle],
+                            )
+                escalated += len(due)
+        findings = Finding.objects.filter(status=FindingStatus.OPEN, due_on__lt=cutoff)
+        for ids in _in_batches(findings):
+            escalated += len(
+                findings_escalate_by_portal(
+                    finding_ids=ids, note="Overdue: escalated by the portal."
                 )
-                escalated += 1
+            )
     return escalated
