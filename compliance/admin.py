@@ -347,9 +347,9 @@ class FindingForm(TextLimitsMixin, forms.ModelForm[Finding]):
 
 
 @admin.register(Finding)
-class FindingAdmin(
+class FindingAdmin(  # type: ignore[misc]
     UnionSearchMixin, ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]
-):  # type: ignore[misc]
+):
     add_form = FindingForm
     transitions = FINDING_TRANSITIONS
     workflow_actions = {
@@ -529,8 +529,8 @@ class ConfirmNoticeForm(forms.Form):
 
 
 @admin.register(ForfeitureCase)
-class ForfeitureCaseAdmin(
-    UnionSearchMixin,  # type: ignore[misc]
+class ForfeitureCaseAdmin(  # type: ignore[misc]
+    UnionSearchMixin,
     ExportAdminMixin,
     AddFormMixin,
     WorkflowAdminMixin,

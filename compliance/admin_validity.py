@@ -81,8 +81,8 @@ class ValidityFilter(admin.SimpleListFilter):
 
 
 @admin.register(MemberDocumentRecord)
-class MemberDocumentRecordAdmin(
-    UnionSearchMixin,  # type: ignore[misc]
+class MemberDocumentRecordAdmin(  # type: ignore[misc]
+    UnionSearchMixin,
     ExportAdminMixin,
     WorkflowAdminMixin,
     admin.ModelAdmin[MemberDocumentRecord],

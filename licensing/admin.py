@@ -127,8 +127,8 @@ class SignatureInline(admin.StackedInline[Signature, LicenceAgreement]):
 
 
 @admin.register(LicenceAgreement)
-class LicenceAgreementAdmin(
-    UnionSearchMixin,  # type: ignore[misc]
+class LicenceAgreementAdmin(  # type: ignore[misc]
+    UnionSearchMixin,
     ExportAdminMixin,
     AddFormMixin,
     WorkflowAdminMixin,

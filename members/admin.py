@@ -294,9 +294,9 @@ def country_name(record: Any) -> str:
 
 
 @admin.register(Application)
-class ApplicationAdmin(
+class ApplicationAdmin(  # type: ignore[misc]
     UnionSearchMixin, ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[Application]
-):  # type: ignore[misc]
+):
     form = ApplicationChecklistForm
     transitions = APPLICATION_TRANSITIONS
     workflow_actions = STAFF_ACTIONS

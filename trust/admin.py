@@ -46,8 +46,8 @@ class DeadlineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(
-    UnionSearchMixin,  # type: ignore[misc]
+class ReportAdmin(  # type: ignore[misc]
+    UnionSearchMixin,
     ExportAdminMixin,
     WorkflowAdminMixin,
     admin.ModelAdmin[Report],
