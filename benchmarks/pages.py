@@ -13,6 +13,7 @@ for the next run. Prints one table and records the figures for ``make bench``'s.
 
 import argparse
 import http.client
+import json
 import os
 import statistics
 import subprocess
@@ -143,7 +144,11 @@ def fetch(page: Page, cookie: str, values: dict[str, str]) -> tuple[float, int, 
     body = response.read()
     elapsed = time.perf_counter() - started
     conn.close()
-    return elapsed, response.status, len(body), int(response.getheader("X-Bench-Queries") or -1)
+    queries = int(response.getheader("X-Bench-Queries") or -1)
+    if response.getheader("Content-Type", "").startswith("text/csv"):  # streamed
+        conn.request("GET", "/bench/streamed-queries/", headers={"Host": "127.0.0.1"})
+        queries = json.loads(conn.getresponse().read())["queries"]
+    return elapsed, response.status, len(body), queries
 
 
 def measure(pages: list[Page], cookies: dict[str, str], values: dict[str, str], rounds: int):

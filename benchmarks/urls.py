@@ -4,6 +4,10 @@ from django.urls import path
 
 from alliance_portal.urls import urlpatterns as portal
 
-from . import views
+from . import middleware, views
 
-urlpatterns = [path("bench/anchor/", views.anchor), *portal]
+urlpatterns = [
+    path("bench/anchor/", views.anchor),
+    path("bench/streamed-queries/", middleware.streamed_queries),
+    *portal,
+]
