@@ -102,30 +102,15 @@ def email_user(
     """An e-mail to a portal user, in their language, and its entry in their notification
     list, in the caller's transaction. None when the message waits for the user's daily
     digest (never a legal notice, nor one whose delivery something waits for)."""
-    from .notifications import notification_record
-
-    language = user.language or settings.LANGUAGE_CODE
-    subject, text, html = email_render(template, context, language)
-    held = notification_record(
-        user=user,
+    sent = email_people(
+        [user],
         template=template,
-        subject=subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX),
-        link=str(context.get("url", "")),
-        may_wait=not on_delivery,
-    )
-    if held:
-        return None
-    return email_record(
-        recipient=user.email,
-        template=template,
-        language=language,
-        subject=subject[:300],
-        body_text=text,
-        body_html=html,
-        member_ref=member_id,
+        context=context,
+        about=about,
+        member_id=member_id,
         on_delivery=on_delivery,
-        **about_fields(about),
     )
+    return sent[0] if sent else None
 
 
 def email_people(
@@ -139,24 +124,16 @@ def email_people(
 ) -> list[OutboxMessage]:
     """The same message to each person (users: ``email`` and ``language``), each in their
     own language; those on the daily digest get it with their digest unless it is legal."""
-    messages = [
-        email_user(
-            person,
-            template=template,
-            context=context,
-            about=about,
-            member_id=member_id,
-            on_delivery=on_delivery,
-        )
-        for person in people
-    ]
-    return [message for message in messages if message is not None]
+    return email_people_many(
+        [(people, context, about, member_id)], template=template, on_delivery=on_delivery
+    )
 
 
 def email_people_many(
     messages: Iterable[tuple[Iterable[Any], dict[str, Any], models.Model | None, int | None]],
     *,
     template: str,
+    on_delivery: str = "",
 ) -> list[OutboxMessage]:
     """:func:`email_people` for many messages of one template — each ``(people, context,
     about, member_id)`` — with their notifications and outbox rows inserted in one statement
@@ -178,6 +155,7 @@ def email_people_many(
                 template=template,
                 subject=subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX),
                 link=str(context.get("url", "")),
+                may_wait=not on_delivery,
             )
             notifications.append(notification)
             if notification.digest_pending:
@@ -191,7 +169,7 @@ def email_people_many(
                     body_text=text,
                     body_html=html,
                     member_ref=member_id,
-                    on_delivery="",
+                    on_delivery=on_delivery,
                     **about_of,
                 )
             )

@@ -45,23 +45,12 @@ def wants_digest(user: Any) -> bool:
     return getattr(user, "email_delivery", "") == DAILY
 
 
-def notification_record(
-    *, user: Any, template: str, subject: str, link: str, may_wait: bool = True
-) -> bool:
-    """The entry of a message in the user's list. True when the e-mail is held for the
-    user's digest."""
-    notification = notification_build(
-        user=user, template=template, subject=subject, link=link, may_wait=may_wait
-    )
-    notification.save(force_insert=True)
-    return notification.digest_pending
-
-
 def notification_build(
     *, user: Any, template: str, subject: str, link: str, may_wait: bool = True
 ) -> Notification:
-    """The entry, unsaved (a job inserts a batch of them at once); ``digest_pending`` when
-    the e-mail is held for the user's digest."""
+    """The entry of a message in the user's list, unsaved (``emails.email_people_many``
+    inserts them in one go); ``digest_pending`` when the e-mail is held for the user's
+    digest."""
     held = may_wait and template not in LEGAL_TEMPLATES and wants_digest(user)
     return Notification(
         user=user,
