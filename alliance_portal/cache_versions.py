@@ -9,9 +9,11 @@ simply never read again.
 """
 
 import uuid
+from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
+from django.dispatch import Signal
 
 PUBLIC_REGISTER = "public-register"
 
@@ -47,3 +49,40 @@ def public_register_changed() -> None:
     """Called by every service that changes what the public register shows: a licence
     entering or leaving good standing, a member's listing consent, name or country."""
     namespace_bump(PUBLIC_REGISTER)
+
+
+def namespaces_version(namespaces: list[str]) -> list[str]:
+    """The versions of ``namespaces``, in order, read in one round trip (a missing one is drawn
+    as :func:`namespace_version` would)."""
+    if not namespaces:
+        return []
+    found = cache.get_many([_key(namespace) for namespace in namespaces])
+    return [
+        str(found[_key(namespace)]) if _key(namespace) in found else namespace_version(namespace)
+        for namespace in namespaces
+    ]
+
+
+def namespaces_bump_now(namespaces: Iterable[str]) -> None:
+    cache.set_many({_key(namespace): uuid.uuid4().hex for namespace in namespaces}, VERSION_TIMEOUT)
+
+
+def namespaces_bump(namespaces: Iterable[str]) -> None:
+    """:func:`namespace_bump` for several namespaces, in one round trip each time."""
+    names = sorted(set(namespaces))
+    if not names:
+        return
+    namespaces_bump_now(names)
+    transaction.on_commit(lambda: namespaces_bump_now(names))
+
+
+# Writes that send no model signal (``bulk_create``, ``queryset.update``, raw SQL) announce
+# themselves here, so a higher app that keeps a cache of those rows can forget it without the
+# lower app knowing of that cache. sender: the model class; rows: the instances written.
+rows_written = Signal()
+
+
+def rows_written_announce(model: type[models.Model], rows: Iterable[models.Model]) -> None:
+    written = list(rows)
+    if written:
+        rows_written.send(sender=model, rows=written)

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils.translation import gettext as _
 
+from .cache_versions import rows_written_announce
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -65,6 +67,7 @@ def statuses_save(rows: Sequence[Any]) -> None:
     if not rows:
         return
     model: type[models.Model] = type(rows[0])
+    rows_written_announce(model, rows)
     if connection.vendor != "postgresql":
         model._default_manager.bulk_update(rows, ["status"])
         return

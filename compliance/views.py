@@ -25,12 +25,10 @@ from alliance_portal.documents import UploadRejected, document_response
 from alliance_portal.http import refuse_method
 from alliance_portal.reauthentication import require_recent_authentication
 from alliance_portal.states import IllegalTransition
-from licensing import selectors as licensing_selectors
-from members import selectors as members_selectors
-from members.consent import consent_text
 from members.models import User
 
 from . import selectors, services
+from .dashboard import dashboard_body
 from .forms import (
     AnswerForm,
     DeclarationForm,
@@ -42,11 +40,9 @@ from .forms import (
 )
 from .models import ReviewCycle
 from .permissions import (
-    can_have_calendar_feed,
     can_prepare_attestation,
     can_submit_attestation,
 )
-from .selectors_validity import documents_to_update_for
 
 
 def _me(request: HttpRequest) -> User:
@@ -63,24 +59,10 @@ def _or_404(load: Callable[..., Any], *args: Any) -> Any:
 @login_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Everything that needs the user, from every app: it lives in the top app."""
-    user = _me(request)
+    """Everything that needs the user, from every app: it lives in the top app (its body
+    cached per user, see ``compliance.dashboard``)."""
     return render(
-        request,
-        "compliance/dashboard.html",
-        {
-            "memberships": members_selectors.memberships_of(user),
-            "applications": members_selectors.applications_for_dashboard(user),
-            "licences": licensing_selectors.licences_for_dashboard(user),
-            "cycles": selectors.open_cycles_for_dashboard(user),
-            "findings": selectors.open_findings_for_dashboard(user),
-            "cases": selectors.cases_for_dashboard(user),
-            "can_calendar": can_have_calendar_feed(user),
-            "documents_to_update": documents_to_update_for(user),
-            # Starting an application asks for the personal-data consent if none is in force.
-            "needs_consent": members_selectors.consent_in_force(user) is None,
-            "consent_text": consent_text(),
-        },
+        request, "compliance/dashboard.html", {"body": dashboard_body(request, _me(request))}
     )
 
 

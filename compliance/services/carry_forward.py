@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record
+from alliance_portal.cache_versions import rows_written_announce
 from alliance_portal.locks import for_update
 from alliance_portal.models import Document
 from licensing.models import Criterion
@@ -41,11 +42,12 @@ def _carry(row: Answer, offer: CarryOffer, actor: User | None) -> Carried:
     row.updated_by = actor
     row.save(update_fields=["answer", "explanation", "carried_from", "updated_at", "updated_by"])
     attached = set(AnswerEvidence.objects.filter(answer=row).values_list("document_id", flat=True))
-    AnswerEvidence.objects.bulk_create(
+    created = AnswerEvidence.objects.bulk_create(
         AnswerEvidence(answer=row, document=document)
         for document in offer.valid
         if document.pk not in attached
     )
+    rows_written_announce(AnswerEvidence, created)
     return Carried(answer=row, linked=list(offer.valid), expired=list(offer.expired))
 
 

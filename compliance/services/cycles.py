@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record, audit_record_many, client_ip
+from alliance_portal.cache_versions import rows_written_announce
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.documents.validity import validity_dates_check
 from alliance_portal.events import EventName, event_record
@@ -183,6 +184,7 @@ def cycles_open_by_portal(*, openings: list[tuple[Member, str, date]]) -> list[R
                 )
             )
         ReviewCycle.objects.bulk_create(cycles)
+        rows_written_announce(ReviewCycle, cycles)
         _answers_create_empty(cycles)
         carried = _prefill_new_editions(cycles)
         audit_record_many(
