@@ -5,14 +5,17 @@ A message is three templates: ``templates/emails/<name>_subject.txt``, ``<name>.
 the outbox row with its delivery record (``alliance_portal.outbox``).
 """
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import models
+from django.template import Engine
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
 
 from .models import Notification, OutboxMessage
 from .outbox import about_fields, email_build, email_record, emails_record
@@ -25,13 +28,137 @@ def absolute_url(path: str) -> str:
 
 def email_render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """Subject (one line, with the portal's prefix), text and HTML."""
+    return _one_line(_render_parts(template, context, language))
+
+
+def _render_parts(template: str, context: dict[str, Any], language: str) -> tuple[str, ...]:
     context = {**context, "portal_url": settings.ALLIANCE_BASE_URL}
     with translation.override(language):
-        subject = render_to_string(f"emails/{template}_subject.txt", context)
-        text = render_to_string(f"emails/{template}.txt", context)
-        html = render_to_string(f"emails/{template}.html", context)
-    one_line = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    return one_line, text, html
+        return tuple(
+            render_to_string(f"emails/{template}{part}", context)
+            for part in ("_subject.txt", ".txt", ".html")
+        )
+
+
+def _one_line(parts: tuple[str, ...]) -> tuple[str, str, str]:
+    subject, text, html = parts
+    return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()), text, html
+
+
+# A stencil's placeholder: characters no template writes, a letter of each case (a filter
+# that changes case changes it) and one that HTML escaping changes (to tell which places
+# escape the value).
+_MARK = "\ue000"
+_END = "\ue001"
+
+
+def _placeholder(index: int) -> str:
+    return f"{_MARK}Kk{index}<{_END}"
+
+
+Piece = str | tuple[str, bool]  # literal text, or (context key, escaped)
+
+
+def _cut(rendered: str, keys: list[str]) -> list[Piece] | None:
+    """The rendered text as literal pieces and the places of each placeholder; None when a
+    placeholder came out other than whole, verbatim or escaped (a filter changed it)."""
+    found: dict[str, tuple[str, bool]] = {}
+    for index, key in enumerate(keys):
+        found[_placeholder(index)] = (key, False)
+        found[escape(_placeholder(index))] = (key, True)
+    pieces: list[Piece] = []
+    rest = rendered
+    while (start := rest.find(_MARK)) >= 0:
+        end = rest.find(_END, start)
+        if end < 0 or rest[start : end + 1] not in found:
+            return None
+        pieces += [rest[:start], found[rest[start : end + 1]]]
+        rest = rest[end + 1 :]
+    return [*pieces, rest]
+
+
+def _fill(pieces: list[Piece], context: dict[str, Any]) -> str:
+    return "".join(
+        piece
+        if isinstance(piece, str)
+        else escape(context[piece[0]])
+        if piece[1]
+        else context[piece[0]]
+        for piece in pieces
+    )
+
+
+def email_renderer(template: str) -> Callable[[dict[str, Any], str], tuple[str, str, str]]:
+    """:func:`email_render` for a batch of messages of one template: each language (and
+    set of other values) is rendered once, with placeholders for the text values the
+    templates only print, and each message's text put in their places — escaped where the
+    template escapes it. A value a template tests, filters or passes on is rendered with
+    the message, as :func:`email_render` would; so is every message when a placeholder
+    came out other than whole, or the first message rendered in full does not read
+    exactly as its stencil filled."""
+    printed = _printed_only(template)
+    stencils: dict[Hashable, list[list[Piece]] | None] = {}
+
+    def render(context: dict[str, Any], language: str) -> tuple[str, str, str]:
+        texts = sorted(k for k, v in context.items() if k in printed and type(v) is str and v)
+        others = tuple(sorted((k, v) for k, v in context.items() if k not in texts))
+        key: Hashable = (language, tuple(texts), others)
+        try:
+            hash(key)
+        except TypeError:  # a list or a dict: rendered as it is
+            return email_render(template, context, language)
+        if key not in stencils:
+            stencils[key] = _stencil(template, context, language, texts)
+        pieces = stencils[key]
+        if pieces is None:
+            return email_render(template, context, language)
+        return _one_line(tuple(_fill(part, context) for part in pieces))
+
+    return render
+
+
+_TAG = re.compile(r"{%.*?%}|{{.*?}}", re.S)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PRINT = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)\s*}}")
+_LOADS = re.compile(r"""{%\s*(?:extends|include)\s+["']([^"']+)["']""")
+
+
+def _printed_only(template: str) -> set[str]:
+    """The names the template's three parts (and what they extend or include) use only
+    as ``{{ name }}``: never in a tag, a filter or a lookup."""
+    names = [f"emails/{template}{part}" for part in ("_subject.txt", ".txt", ".html")]
+    printed: set[str] = set()
+    other: set[str] = set()
+    seen: set[str] = set()
+    while names:
+        name = names.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        source = Engine.get_default().get_template(name).source
+        names += _LOADS.findall(source)
+        for tag in _TAG.findall(source):
+            if match := _PRINT.fullmatch(tag):
+                printed.add(match.group(1))
+            else:
+                other.update(_NAME.findall(tag))
+    return printed - other
+
+
+def _stencil(
+    template: str, context: dict[str, Any], language: str, texts: list[str]
+) -> list[list[Piece]] | None:
+    if not texts:  # nothing to put in: the message itself, for those alike
+        return [[part] for part in _render_parts(template, context, language)]
+    marked = {**context, **{key: _placeholder(i) for i, key in enumerate(texts)}}
+    cut = [_cut(part, texts) for part in _render_parts(template, marked, language)]
+    pieces = [part for part in cut if part is not None]
+    if len(pieces) != len(cut):
+        return None
+    whole = _render_parts(template, context, language)
+    if tuple(_fill(part, context) for part in pieces) != whole:
+        return None
+    return pieces
 
 
 def email_queue(
@@ -142,13 +269,14 @@ def email_people_many(
 
     notifications = []
     emails = []
+    render = email_renderer(template)
     for people, context, about, member_id in messages:
         about_of = about_fields(about)
         rendered: dict[str, tuple[str, str, str]] = {}  # one message reads alike per language
         for user in people:
             language = user.language or settings.LANGUAGE_CODE
             if language not in rendered:
-                rendered[language] = email_render(template, context, language)
+                rendered[language] = render(context, language)
             subject, text, html = rendered[language]
             notification = notification_build(
                 user=user,

@@ -4,9 +4,11 @@ notifications and the outbox messages it must write.
 The database is seeded with ``scale_seed`` (JOBS_BENCH_MEMBERS members, 10,000 by default;
 issue "scale" asks for the figures at 100,000), then, job by job, dates are moved so that the
 job has real work for every member (every review falls due, then is reminded of, then is
-overdue; every certificate and licence ends; a third of the users read a daily digest), and
-the job runs once. Items are what it processed: cycles opened, reminders sent, licences
-expired, digests queued, ... Run on PostgreSQL:
+overdue; every certificate and licence ends; a third of the users read a daily digest; each
+member has a document a week from its expiry, an auditor grant that ended yesterday, a
+forfeiture notice delivered whose window has not started, an export past its time and a
+stray file), and the job runs once. Items are what it processed: cycles opened, reminders
+sent, licences expired, digests queued, files removed, ... Run on PostgreSQL:
 
     DATABASE_URL=postgres://… pytest benchmarks/test_jobs_bench.py --benchmark-only -q -s
 
@@ -39,6 +41,11 @@ JOBS = [
     "expire_certificates",
     "expire_licences",
     "send_notification_digests",
+    "check_document_validity",
+    "notify_expired_auditor_grants",
+    "expire_exports",
+    "sweep_orphan_files",
+    "start_response_windows",
 ]
 OUT_OF_SCOPE = {
     "render_pending_certificates": "per-item PDF rendering",
@@ -46,19 +53,12 @@ OUT_OF_SCOPE = {
     "render_missing_licence_pdfs": "per-item PDF rendering",
     "send_staff_digest": "one e-mail a day, no items",
 }
-# Jobs this benchmark does not yet give work to (scale_seed makes no documents with an
-# expiry, auditor grants, forfeiture cases, exports or stray files).
-NOT_MEASURED = [
-    "check_document_validity",
-    "notify_expired_auditor_grants",
-    "start_response_windows",
-    "expire_exports",
-    "sweep_orphan_files",
-    # Registered by the screening app: its own benchmark screens at scale.
-    "rescreen_everyone",
-    "screen_new_list_versions",
-    "screen_pending_subjects",
-]
+# Jobs the screening benchmark measures, from the work it runs at scale.
+MEASURED_ELSEWHERE = ["screen_pending_subjects", "screen_new_list_versions"]
+# Jobs this benchmark does not give work to: the full re-screen marks every subject pending
+# and runs the pending-subjects job over them (measured by the screening benchmark), so its
+# own rate would be that one's.
+NOT_MEASURED = ["rescreen_everyone"]
 
 
 def _items(result: object) -> int:
@@ -99,5 +99,6 @@ def test_periodic_jobs_at_scale(benchmark):
     for name, why in OUT_OF_SCOPE.items():
         record("jobs", f"{name} ({why}: out of scope)", "", "", None)
     for name in NOT_MEASURED:
-        record("jobs", f"{name} (no work seeded: not measured)", "", f"≥ {TARGET:,} items/s", None)
-    assert set(JOBS) | set(OUT_OF_SCOPE) | set(NOT_MEASURED) == set(jobs_registry.JOBS)
+        record("jobs", f"{name} (not measured apart)", "", f"≥ {TARGET:,} items/s", None)
+    everything = set(JOBS) | set(OUT_OF_SCOPE) | set(MEASURED_ELSEWHERE) | set(NOT_MEASURED)
+    assert everything == set(jobs_registry.JOBS)

@@ -375,16 +375,21 @@ def exports_expire() -> dict[str, int]:
     now = timezone.now()
     expired = 0
     due = ExportJob.objects.filter(status=Status.DONE, expires_at__lt=now).order_by("pk")
-    for job_id in list(due.values_list("pk", flat=True)[:1000]):
+    # A batch at a time, read by id (a batch never rescans those before it); a job another
+    # process holds is left for the next run. Files go once their rows have committed.
+    last_pk = None
+    while ids := list(
+        (due.filter(pk__gt=last_pk) if last_pk else due).values_list("pk", flat=True)[:BATCH]
+    ):
+        last_pk = ids[-1]
         with transaction.atomic():
-            job = for_update(due.filter(pk=job_id), skip_locked=True).first()
-            if job is None:
-                continue
-            name = job.file_name
-            job.status = move(job, EXPORT_TRANSITIONS, "expire")
-            job.file_name = ""
-            job.save(update_fields=["status", "file_name"])
-        expired += _remove(name)
+            ending = list(for_update(due.filter(pk__in=ids), skip_locked=True))
+            for export in ending:
+                move(export, EXPORT_TRANSITIONS, "expire")  # refuses one no longer done
+            ExportJob.objects.filter(pk__in=[export.pk for export in ending]).update(
+                status=EXPORT_TRANSITIONS["expire"].target, file_name=""
+            )
+        expired += sum(_remove(export.file_name) for export in ending)
     stale = 0
     cutoff = now - STALE_AFTER
     lost = ExportJob.objects.filter(

@@ -11,13 +11,13 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance_portal.audit import audit_record
+from alliance_portal.audit import audit_record, audit_record_many
 from alliance_portal.documents import discard_file_on_rollback, document_store
 from alliance_portal.events import EventName, event_record
 from alliance_portal.locks import for_update
@@ -175,24 +175,72 @@ def case_notice_delivered(*, message_id: int) -> ForfeitureCase | None:
 
 def cases_start_delivered_windows(*, batch_size: int = 500) -> int:
     """The sweeper: a notice the mail server accepted whose follow-up task was lost (a broker
-    outage, a worker that gave up) still starts its window. Returns how many it started."""
-    waiting = list(
-        ForfeitureCase.objects.filter(
-            status=CaseStatus.NOTICE_SENT, notice_delivered_at__isnull=True
-        ).values_list("pk", flat=True)[:batch_size]
-    )
-    deliveries = OutboxMessage.objects.filter(
-        target_type=ForfeitureCase._meta.label_lower,
-        target_id__in=[str(pk) for pk in waiting],
-        template="case_notice",
-        status=OutboxMessage.Status.DELIVERED,
-    ).order_by("delivered_at", "pk")
-    started: set[int] = set()
-    for message in deliveries:  # the first delivery of each case starts it; later ones are no-ops
-        case = case_notice_delivered(message_id=message.pk)
-        if case is not None and case.notice_delivered_at == message.delivered_at:
-            started.add(case.pk)
-    return len(started)
+    outage, a worker that gave up) still starts its window, as :func:`case_notice_delivered`
+    would. Cases waiting for their notice are read in batches by id (a batch never rescans
+    those before it); each batch's windows start in one transaction, their rows written in
+    one go. Returns how many it started."""
+    waiting = ForfeitureCase.objects.filter(
+        status=CaseStatus.NOTICE_SENT, notice_delivered_at__isnull=True
+    ).order_by("pk")
+    started = 0
+    last_pk = 0
+    while batch := list(waiting.filter(pk__gt=last_pk).values_list("pk", flat=True)[:batch_size]):
+        last_pk = batch[-1]
+        with transaction.atomic():
+            cases = list(for_update(waiting.filter(pk__in=batch).select_related("licence__member")))
+            first: dict[str, OutboxMessage] = {}
+            for delivery in OutboxMessage.objects.filter(
+                target_type=ForfeitureCase._meta.label_lower,
+                target_id__in=[str(case.pk) for case in cases],
+                template="case_notice",
+                status=OutboxMessage.Status.DELIVERED,
+                delivered_at__isnull=False,
+            ).order_by("delivered_at", "pk"):
+                first.setdefault(delivery.target_id, delivery)  # later deliveries: no-ops
+            entries = []
+            for case in cases:
+                message = first.get(str(case.pk))
+                if message is None or message.delivered_at is None:
+                    continue
+                due = _start_window(case, message.delivered_at)
+                entries.append(
+                    (
+                        case,
+                        {
+                            "recipient": message.recipient,
+                            "delivered_at": message.delivered_at.isoformat(),
+                            "response_due_on": due.isoformat(),
+                        },
+                    )
+                )
+            _windows_save([case for case, _payload in entries])
+            audit_record_many(actor=None, action="case.notice_delivered", entries=entries)
+            started += len(entries)
+    return started
+
+
+def _windows_save(cases: list[ForfeitureCase]) -> None:
+    """Write each locked case's delivery time and response date in one statement. On
+    PostgreSQL the values go in as arrays (``bulk_update``'s CASE per row cost more than
+    the rest of the batch)."""
+    if not cases:
+        return
+    if connection.vendor != "postgresql":
+        ForfeitureCase.objects.bulk_update(cases, ["notice_delivered_at", "response_due_on"])
+        return
+    table = connection.ops.quote_name(ForfeitureCase._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t "  # noqa: S608
+            "SET notice_delivered_at = v.delivered_at, response_due_on = v.due_on "
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[]) "
+            "AS v(id, delivered_at, due_on) WHERE t.id = v.id",
+            [
+                [case.pk for case in cases],
+                [case.notice_delivered_at for case in cases],
+                [case.response_due_on for case in cases],
+            ],
+        )
 
 
 def case_confirm_notice(

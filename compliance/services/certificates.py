@@ -7,7 +7,7 @@ from typing import Any
 
 import segno
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from alliance_portal.audit import audit_record, audit_record_many
 from alliance_portal.documents import document_store_generated
-from alliance_portal.emails import absolute_url, email_user
+from alliance_portal.emails import absolute_url, email_people_many, email_user
 from alliance_portal.events import EventName, event_record
-from alliance_portal.jobs import enqueue_on_commit
+from alliance_portal.jobs import enqueue_on_commit, job_lock
 from alliance_portal.locks import for_update, lock
 from alliance_portal.pdf import render_pdf_template
 from alliance_portal.pdf_signing import sign_pdf
@@ -443,17 +443,20 @@ def auditor_grant_save(
     return grant
 
 
-def _tell_auditor(grant: AuditorGrant, template: str) -> None:
-    auditor = grant.auditor
-    scope = grant.member.legal_name if grant.member is not None else None
-    with translation.override(auditor.language or None):
+def _grant_scope(grant: AuditorGrant) -> str:
+    if grant.member is not None:
+        return grant.member.legal_name
+    with translation.override(grant.auditor.language or None):
         # The scope is part of the sentence: "all members" in the auditor's language.
-        scope_text = scope or _("all members")
+        return _("all members")
+
+
+def _tell_auditor(grant: AuditorGrant, template: str) -> None:
     email_user(
-        auditor,
+        grant.auditor,
         template=template,
         context={
-            "scope": scope_text,
+            "scope": _grant_scope(grant),
             "expires_on": grant.expires_on,
             "url": absolute_url(reverse("auditor:members")),
         },
@@ -462,22 +465,47 @@ def _tell_auditor(grant: AuditorGrant, template: str) -> None:
     )
 
 
-def auditor_grants_expired_notify(*, within_days: int = 7) -> int:
+def auditor_grants_expired_notify(*, within_days: int = 7, batch_size: int = 200) -> int:
     """Tell each auditor once that a grant has ended (grants that ended in the last
     `within_days` days: older ones ended before anyone listened). Idempotent through
-    `Notice`, recorded with the outbox row in one transaction."""
+    `Notice`, recorded with the outbox rows in one transaction a batch of grants at a time
+    (read by id: a batch never rescans those before it)."""
     today = timezone.localdate()
     grants = AuditorGrant.objects.filter(
         expires_on__lt=today, expires_on__gte=today - timedelta(days=within_days)
-    ).select_related("auditor", "member")
+    )
+    url = absolute_url(reverse("auditor:members"))
     told = 0
-    for grant in grants.order_by("pk")[:500]:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    Notice.objects.create(key=f"auditor-grant-expired:{grant.pk}")
-            except IntegrityError:
-                continue
-            _tell_auditor(grant, "auditor_grant_expired")
-            told += 1
+    with job_lock("auditor_grants_expired_notify") as mine:
+        if not mine:
+            return 0
+        last_pk = 0
+        while batch := list(
+            grants.filter(pk__gt=last_pk)
+            .select_related("auditor", "member")
+            .order_by("pk")[:batch_size]
+        ):
+            last_pk = batch[-1].pk
+            with transaction.atomic():
+                by_key = {f"auditor-grant-expired:{grant.pk}": grant for grant in batch}
+                seen = set(Notice.objects.filter(key__in=by_key).values_list("key", flat=True))
+                fresh = [grant for key, grant in by_key.items() if key not in seen]
+                Notice.objects.bulk_create(Notice(key=key) for key in by_key if key not in seen)
+                email_people_many(
+                    (
+                        (
+                            [grant.auditor],
+                            {
+                                "scope": _grant_scope(grant),
+                                "expires_on": grant.expires_on,
+                                "url": url,
+                            },
+                            grant,
+                            grant.member_id,
+                        )
+                        for grant in fresh
+                    ),
+                    template="auditor_grant_expired",
+                )
+                told += len(fresh)
     return told

@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..permissions import can_review
 from ..selectors_validity import HeldDocument, document_owners, held_documents
-from .common import lock, required_text, tell_member
+from .common import lock, required_text, tell_member, tell_members
 from .findings import finding_raise_by_portal
 
 logger = logging.getLogger(__name__)
@@ -190,26 +190,53 @@ def _record(row: HeldDocument, kind: str, days: int) -> DocumentValidityNotice |
         return None
 
 
-def _remind(row: HeldDocument, expiry: date, today: date) -> bool:
-    days_left = (expiry - today).days
-    threshold = _reminder_threshold(days_left)
-    if threshold is None:
-        return False
-    # The record and the e-mails commit together: sent once, or not at all.
+def _remind_many(rows: list[tuple[HeldDocument, date]], today: date) -> int:
+    """Remind a batch of members of their documents (each with its expiry) nearing their
+    expiry, once per threshold: the notices and the e-mails commit together, inserted in one
+    go (the job's lock keeps a second run from recording the same notice meanwhile).
+    Returns how many reminders were sent."""
+    due: dict[tuple[Any, int], tuple[HeldDocument, date]] = {}
+    for row, expiry in rows:
+        threshold = _reminder_threshold((expiry - today).days)
+        if threshold is not None:  # a document two members hold: reminded once
+            due.setdefault((row.document.pk, threshold), (row, expiry))
+    if not due:
+        return 0
     with transaction.atomic():
-        if _record(row, ValidityNoticeKind.REMINDER, threshold) is None:
-            return False
-        tell_member(
-            row.member,
-            "document_expiring",
-            row.url,
-            about=row.document,
-            name=row.document.original_name,
-            title=row.title,
-            expires_on=expiry.isoformat(),
-            days=max(days_left, 0),
+        seen = set(
+            DocumentValidityNotice.objects.filter(
+                kind=ValidityNoticeKind.REMINDER,
+                document_id__in={document_id for document_id, _days in due},
+            ).values_list("document_id", "days")
         )
-    return True
+        fresh = [(key, item) for key, item in due.items() if key not in seen]
+        DocumentValidityNotice.objects.bulk_create(
+            DocumentValidityNotice(
+                document=row.document,
+                member=row.member,
+                kind=ValidityNoticeKind.REMINDER,
+                days=threshold,
+            )
+            for (_document_id, threshold), (row, _expiry) in fresh
+        )
+        tell_members(
+            "document_expiring",
+            [
+                (
+                    row.member,
+                    row.url,
+                    row.document,
+                    {
+                        "name": row.document.original_name,
+                        "title": row.title,
+                        "expires_on": expiry.isoformat(),
+                        "days": max((expiry - today).days, 0),
+                    },
+                )
+                for _key, (row, expiry) in fresh
+            ],
+        )
+    return len(fresh)
 
 
 def _finding_cycle(member: Member) -> ReviewCycle | None:
@@ -279,6 +306,7 @@ def document_validity_check(
             if not batch:
                 return done
             last_pk = batch[-1]
+            reminders: list[tuple[HeldDocument, date]] = []
             for row in held_documents(batch, expiring_only=True, expires_by=horizon):
                 expiry = row.document.expires_on
                 if expiry is None or row.document.review_status == "rejected":
@@ -286,4 +314,5 @@ def document_validity_check(
                 if (today - expiry).days > grace:
                     done["findings"] += _raise_finding(row, expiry, today)
                 else:
-                    done["reminders"] += _remind(row, expiry, today)
+                    reminders.append((row, expiry))
+            done["reminders"] += _remind_many(reminders, today)
