@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .admin_filters import (
+    STAFF_LIST_PER_PAGE,
     AutocompleteFilter,
     EstimatedCountPaginator,
     UnionSearchMixin,
@@ -27,6 +28,8 @@ def delivery_history(messages_: QuerySet[OutboxMessage], limit: int = 50) -> Saf
 @admin.register(AuditEvent)
 class AuditEventAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[AuditEvent]):
     """Read-only: the log is written by services and nothing else."""
+
+    list_per_page = STAFF_LIST_PER_PAGE
 
     list_display = ["seq", "created_at", "actor_label", "action", "target_type", "target_label"]
     # At millions of events: filters read their values from indexes or search for them,
@@ -70,6 +73,8 @@ class DocumentAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Documen
     """Read-only register of uploads, quarantined ones included; files are downloaded from the
     record they belong to (an application, an attestation), where access is checked."""
 
+    list_per_page = STAFF_LIST_PER_PAGE
+
     list_display = [
         "original_name",
         "extension",
@@ -110,6 +115,8 @@ class DocumentAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Documen
 class OutboxMessageAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[OutboxMessage]):
     """Every e-mail and queued task with its delivery record. Read-only but for two actions
     on failed messages: send again, and acknowledge (seen and dealt with)."""
+
+    list_per_page = STAFF_LIST_PER_PAGE
 
     list_display = [
         "created_at",
