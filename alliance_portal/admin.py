@@ -39,7 +39,19 @@ class AuditEventAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Audit
         indexed_values_filter(AuditEvent, "target_type"),
         ("actor", AutocompleteFilter),
     ]
-    search_fields = ["actor_label", "target_label", "target_id__exact", "action__exact"]
+    # The actor by their account's e-mail, any part of it, or by the address recorded, from its
+    # start; the target by any part of its name, or its id; the action exactly.
+    search_fields = [
+        "actor__email",
+        "^actor_label",
+        "target_label",
+        "target_id__exact",
+        "action__exact",
+    ]
+    search_help_text = _(
+        "Actor's e-mail (any part, or the recorded address from its start), target's name "
+        "(any part), target id or action (exact)."
+    )
     list_select_related = ["actor"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator

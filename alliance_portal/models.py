@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .search_indexes import trigram_index
+from .search_indexes import prefix_index, trigram_index
 from .states import Transition
 
 
@@ -70,7 +70,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["target_type", "-id"], name="audit_type_id_idx"),
             models.Index(fields=["actor", "-id"], name="audit_actor_id_idx"),
             models.Index(fields=["target_id"], name="audit_target_id_idx"),
-            trigram_index("actor_label", name="audit_actor_label_trgm"),
+            # Actors are searched by their account's e-mail (its own trigram index, on a
+            # table 20 times smaller) and by the address recorded here, from its start: a
+            # trigram index here read millions of entries for the letters every address shares.
+            prefix_index("actor_label", name="audit_actor_label_prefix"),
             trigram_index("target_label", name="audit_target_label_trgm"),
         ]
         constraints = [

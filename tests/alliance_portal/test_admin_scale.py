@@ -214,7 +214,9 @@ class TestSearchIndexes:
                 AuditEvent,
                 "person",
                 [
-                    "audit_actor_label_trgm",
+                    "user_email_trgm",
+                    "audit_actor_id_idx",
+                    "audit_actor_label_prefix",
                     "audit_target_label_trgm",
                     "audit_target_id_idx",
                     "audit_action_id_idx",
@@ -232,6 +234,25 @@ class TestSearchIndexes:
         found = plan(admin_search(model, term))
         for index in indexes:
             assert index in found
+
+    def test_the_audit_log_finds_an_actor_by_account_or_by_the_address_recorded(self):
+        actor = UserFactory(email="olga.petrova@arctic-stones.example")
+        other = UserFactory(email="someone@else.example")
+        audit_record(actor=actor, action="test.before")
+        audit_record(actor=other, action="test.other")
+        actor.email = "olga@new-address.example"
+        actor.save(update_fields=["email"])
+        audit_record(actor=actor, action="test.after")
+
+        def actions(term):
+            return {event.action for event in admin_search(AuditEvent, term)}
+
+        # Any part of the account's e-mail: every event of the account.
+        assert actions("new-address") == {"test.before", "test.after"}
+        # The address as recorded, from its start (the beginning of an old address).
+        assert actions("olga.petrova@arctic") == {"test.before"}
+        assert actions("OLGA.PETROVA@ARCTIC-STONES.EXAMPLE") == {"test.before"}
+        assert actions("someone") == {"test.other"}
 
     @on_postgres
     def test_a_search_across_a_join_reads_each_tables_index(self):
