@@ -60,7 +60,6 @@ class AuditEvent(models.Model):
         # Insertion order: rows not yet chained have no sequence number.
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
             # The chainer's work list stays small however long the log grows.
             models.Index(
                 fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unchained_idx"

@@ -58,7 +58,8 @@ def charts(request: HttpRequest) -> TemplateResponse:
         request,
         "workbench/charts.html",
         _("Charts and figures"),
-        figures=selectors_charts.chart_figures(),
+        charts=selectors_charts.charts(),
+        charts_minutes=settings.ALLIANCE_CHARTS_CACHE_SECONDS // 60,
     )
 
 

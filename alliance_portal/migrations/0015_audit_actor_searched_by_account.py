@@ -1,7 +1,9 @@
 """The audit log's actors are searched by their account's e-mail and by the recorded address from
 its start: a B-tree prefix index replaces the trigram index of ``actor_label``, which read
 millions of entries for the letters every address shares and cost every audited write a GIN
-insert. Built and dropped concurrently on PostgreSQL: the log keeps taking writes."""
+insert. The index of ``(target_type, target_id)`` goes too: ``audit_target_id_idx`` finds a
+record's events as well (an id is shared by a few types at most). Built and dropped
+concurrently on PostgreSQL: the log keeps taking writes."""
 
 import django.contrib.postgres.indexes
 import django.db.models.functions.comparison
@@ -23,6 +25,7 @@ TRIGRAM = alliance_portal.search_indexes.TrigramIndex(
     django.contrib.postgres.indexes.OpClass(_upper("actor_label"), name="gin_trgm_ops"),
     name="audit_actor_label_trgm",
 )
+TARGET = models.Index(fields=["target_type", "target_id"], name="audit_target_idx")
 PREFIX = alliance_portal.search_indexes.PrefixIndex(
     django.contrib.postgres.indexes.OpClass(_upper("actor_label"), name="text_pattern_ops"),
     name="audit_actor_label_prefix",
@@ -39,4 +42,5 @@ class Migration(migrations.Migration):
 
     operations = [
         replace_index_concurrently("alliance_portal", "auditevent", remove=TRIGRAM, add=PREFIX),
+        replace_index_concurrently("alliance_portal", "auditevent", remove=TARGET),
     ]

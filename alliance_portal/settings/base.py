@@ -408,6 +408,8 @@ ALLIANCE_APPLICATION_REVIEW_MAX_DAYS = 90
 ALLIANCE_APPLICATION_REVIEW_WARN_DAYS = env.int("ALLIANCE_APPLICATION_REVIEW_WARN_DAYS", default=20)
 # How many weeks ahead the staff calendar page looks by default.
 ALLIANCE_CALENDAR_WEEKS = env.int("ALLIANCE_CALENDAR_WEEKS", default=8)
+# Seconds the workbench's charts are kept before their figures are computed again (0: always).
+ALLIANCE_CHARTS_CACHE_SECONDS = env.int("ALLIANCE_CHARTS_CACHE_SECONDS", default=600)
 ALLIANCE_INVITATION_DAYS = 7
 # A licence runs for up to three years from its signature.
 ALLIANCE_LICENCE_TERM_YEARS = env.int("ALLIANCE_LICENCE_TERM_YEARS", default=3)
