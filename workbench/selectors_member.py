@@ -145,7 +145,7 @@ def _ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return refs
 
 
-def _about(model: type[Any], queryset: QuerySet[Any]) -> QuerySet[AuditEvent]:
+def _about(model: type[Any], queryset: QuerySet[Any]) -> QuerySet[Any]:
     return AuditEvent.objects.filter(
         target_type=model._meta.label_lower, target_id__in=_ids(queryset)
     ).values("pk")

@@ -138,7 +138,8 @@ def test_the_figures_are_kept_for_a_while_per_language(client, settings):
 
     def active() -> int:
         (figure,) = [f for f in selectors_charts.charts().figures if f.key == "members"]
-        return dict(zip(figure.labels, figure.series[0]["values"], strict=True)).get("Active", -1)
+        values = dict(zip(figure.labels, figure.series[0]["values"], strict=True))
+        return int(values["Active"])
 
     assert active() == 1
     licence_in("active")
