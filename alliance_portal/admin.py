@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .admin_filters import (
+    STAFF_LIST_PER_PAGE,
     AutocompleteFilter,
     EstimatedCountPaginator,
     UnionSearchMixin,
@@ -28,6 +29,8 @@ def delivery_history(messages_: QuerySet[OutboxMessage], limit: int = 50) -> Saf
 class AuditEventAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[AuditEvent]):
     """Read-only: the log is written by services and nothing else."""
 
+    list_per_page = STAFF_LIST_PER_PAGE
+
     list_display = ["seq", "created_at", "actor_label", "action", "target_type", "target_label"]
     # At millions of events: filters read their values from indexes or search for them,
     # searches hit trigram or exact indexes, and the list is never counted in full.
@@ -36,7 +39,19 @@ class AuditEventAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Audit
         indexed_values_filter(AuditEvent, "target_type"),
         ("actor", AutocompleteFilter),
     ]
-    search_fields = ["actor_label", "target_label", "target_id__exact", "action__exact"]
+    # The actor by their account's e-mail, any part of it, or by the address recorded, from its
+    # start; the target by any part of its name, or its id; the action exactly.
+    search_fields = [
+        "actor__email",
+        "^actor_label",
+        "target_label",
+        "target_id__exact",
+        "action__exact",
+    ]
+    search_help_text = _(
+        "Actor's e-mail (any part, or the recorded address from its start), target's name "
+        "(any part), target id or action (exact)."
+    )
     list_select_related = ["actor"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -69,6 +84,8 @@ class AuditEventAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Audit
 class DocumentAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Document]):
     """Read-only register of uploads, quarantined ones included; files are downloaded from the
     record they belong to (an application, an attestation), where access is checked."""
+
+    list_per_page = STAFF_LIST_PER_PAGE
 
     list_display = [
         "original_name",
@@ -110,6 +127,8 @@ class DocumentAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Documen
 class OutboxMessageAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[OutboxMessage]):
     """Every e-mail and queued task with its delivery record. Read-only but for two actions
     on failed messages: send again, and acknowledge (seen and dealt with)."""
+
+    list_per_page = STAFF_LIST_PER_PAGE
 
     list_display = [
         "created_at",

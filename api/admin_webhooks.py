@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alliance_portal.admin_filters import STAFF_LIST_PER_PAGE
 from alliance_portal.events import EventName
 from members.models import User
 
@@ -134,6 +135,7 @@ class WebhookAttemptInline(admin.TabularInline[WebhookAttempt, WebhookDelivery])
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
+    list_per_page = STAFF_LIST_PER_PAGE
     list_display = [
         "created_at",
         "event",

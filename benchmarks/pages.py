@@ -75,6 +75,10 @@ PAGES = [
     ),
     Page("admin: members search", "/admin/members/member/?q=arctic", "staff"),
     Page("admin: documents", "/admin/alliance_portal/document/", "staff"),
+    Page("workbench: home (what needs doing)", "/admin/", "staff"),
+    Page("workbench: member 360°", "/admin/workbench/member/{member}/", "staff"),
+    Page("workbench: charts", "/admin/workbench/charts/", "staff"),
+    Page("workbench: calendar", "/admin/workbench/calendar/", "staff"),
 ]
 # Reported apart: it grows with N by design (every granted member), streamed.
 EXPORTS = [Page("/auditor/members.csv (streamed)", "/auditor/members.csv", "auditor")]

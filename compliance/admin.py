@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
-from alliance_portal.admin_filters import UnionSearchMixin
+from alliance_portal.admin_filters import STAFF_LIST_PER_PAGE, UnionSearchMixin
 from alliance_portal.admin_links import member_link
 from alliance_portal.admin_workflow import AddFormMixin, WorkflowAdminMixin
 from alliance_portal.documents import document_response
@@ -214,6 +214,7 @@ class ReviewCycleAdmin(
     WorkflowAdminMixin,
     admin.ModelAdmin[ReviewCycle],
 ):
+    list_per_page = STAFF_LIST_PER_PAGE
     add_form = NewCycleForm
     transitions = CYCLE_TRANSITIONS
     workflow_actions = {
@@ -350,6 +351,7 @@ class FindingForm(TextLimitsMixin, forms.ModelForm[Finding]):
 class FindingAdmin(  # type: ignore[misc]
     UnionSearchMixin, ExportAdminMixin, AddFormMixin, WorkflowAdminMixin, admin.ModelAdmin[Finding]
 ):
+    list_per_page = STAFF_LIST_PER_PAGE
     add_form = FindingForm
     transitions = FINDING_TRANSITIONS
     workflow_actions = {
@@ -536,6 +538,7 @@ class ForfeitureCaseAdmin(  # type: ignore[misc]
     WorkflowAdminMixin,
     admin.ModelAdmin[ForfeitureCase],
 ):
+    list_per_page = STAFF_LIST_PER_PAGE
     add_form = NewCaseForm
     transitions = CASE_TRANSITIONS
     workflow_actions = {
@@ -716,6 +719,7 @@ class ForfeitureCaseAdmin(  # type: ignore[misc]
 class ComplianceCertificateAdmin(
     UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[ComplianceCertificate]
 ):
+    list_per_page = STAFF_LIST_PER_PAGE
     list_display = ["number", "member_name", "outcome", "status", "valid_from", "valid_until"]
     list_filter = ["status", "outcome"]
     search_fields = ["number", "member__legal_name", "verification_code__exact"]
@@ -774,6 +778,7 @@ class ComplianceCertificateAdmin(
 
 @admin.register(CertificateBatch)
 class CertificateBatchAdmin(admin.ModelAdmin[CertificateBatch]):
+    list_per_page = STAFF_LIST_PER_PAGE
     list_display = ["created_at", "requested_by", "progress", "finished_at"]
     readonly_fields = (
         "requested_by",
@@ -810,6 +815,7 @@ class CertificateBatchAdmin(admin.ModelAdmin[CertificateBatch]):
 
 @admin.register(AuditorGrant)
 class AuditorGrantAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[AuditorGrant]):
+    list_per_page = STAFF_LIST_PER_PAGE
     list_display = ["auditor", "member_name", "expires_on", "granted_by", "created_at"]
     list_filter = ["expires_on"]
     search_fields = ["auditor__email", "member__legal_name"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from alliance_portal.admin_filters import UnionSearchMixin
+from alliance_portal.admin_filters import STAFF_LIST_PER_PAGE, UnionSearchMixin
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
 from alliance_portal.exports import ExportAdminMixin
@@ -87,6 +87,7 @@ class MemberDocumentRecordAdmin(  # type: ignore[misc]
     WorkflowAdminMixin,
     admin.ModelAdmin[MemberDocumentRecord],
 ):
+    list_per_page = STAFF_LIST_PER_PAGE
     transitions = DOCUMENT_REVIEW_TRANSITIONS
     workflow_actions = {
         "verify": (_("Verify (confirm or correct the dates)"), VerifyForm),

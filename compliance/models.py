@@ -422,6 +422,8 @@ class Finding(models.Model):
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
         ordering = ["due_on"]
+        # The default ordering and the calendars' date ranges, read in order.
+        indexes = [models.Index(fields=["due_on", "id"], name="finding_due_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=FindingStatus.values), name="finding_status_valid"

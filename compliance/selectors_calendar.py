@@ -41,8 +41,10 @@ Link = Callable[[int], str]
 
 # One builder per kind, for the member calendar here and the staff calendar in the workbench:
 # the caller scopes the rows and chooses the uid prefix and where each date links to.
-def cycle_due_dates(cycles: QuerySet[ReviewCycle], prefix: str, link: Link) -> list[DueDate]:
-    rows = cycles.select_related("member").order_by("due_on", "pk")[:PER_KIND_LIMIT]
+def cycle_due_dates(
+    cycles: QuerySet[ReviewCycle], prefix: str, link: Link, limit: int = PER_KIND_LIMIT
+) -> list[DueDate]:
+    rows = cycles.select_related("member").order_by("due_on", "pk")[:limit]
     return [
         DueDate(
             due_uid(prefix, c.pk),
@@ -57,7 +59,9 @@ def cycle_due_dates(cycles: QuerySet[ReviewCycle], prefix: str, link: Link) -> l
     ]
 
 
-def finding_due_dates(findings: QuerySet[Finding], prefix: str, link: Link) -> list[DueDate]:
+def finding_due_dates(
+    findings: QuerySet[Finding], prefix: str, link: Link, limit: int = PER_KIND_LIMIT
+) -> list[DueDate]:
     rows = findings.select_related("cycle__member", "criterion").order_by("due_on", "pk")
     return [
         DueDate(
@@ -70,11 +74,13 @@ def finding_due_dates(findings: QuerySet[Finding], prefix: str, link: Link) -> l
             str(f.cycle.member),
             link(f.pk),
         )
-        for f in rows[:PER_KIND_LIMIT]
+        for f in rows[:limit]
     ]
 
 
-def case_due_dates(cases: QuerySet[ForfeitureCase], prefix: str, link: Link) -> list[DueDate]:
+def case_due_dates(
+    cases: QuerySet[ForfeitureCase], prefix: str, link: Link, limit: int = PER_KIND_LIMIT
+) -> list[DueDate]:
     rows = cases.select_related("licence__member").order_by("response_due_on", "pk")
     return [
         DueDate(
@@ -86,15 +92,15 @@ def case_due_dates(cases: QuerySet[ForfeitureCase], prefix: str, link: Link) -> 
             str(k.licence.member),
             link(k.pk),
         )
-        for k in rows[:PER_KIND_LIMIT]
+        for k in rows[:limit]
         if k.response_due_on is not None
     ]
 
 
 def licence_end_dates(
-    licences: QuerySet[LicenceAgreement], prefix: str, link: Link
+    licences: QuerySet[LicenceAgreement], prefix: str, link: Link, limit: int = PER_KIND_LIMIT
 ) -> list[DueDate]:
-    rows = licences.select_related("member").order_by("ends_on", "pk")[:PER_KIND_LIMIT]
+    rows = licences.select_related("member").order_by("ends_on", "pk")[:limit]
     return [
         DueDate(
             due_uid(prefix, lic.pk),

@@ -15,6 +15,7 @@ from django_countries import countries
 
 from alliance_portal import text_limits
 from alliance_portal.admin_filters import (
+    STAFF_LIST_PER_PAGE,
     AutocompleteFilter,
     UnionSearchMixin,
     indexed_values_filter,
@@ -134,6 +135,7 @@ class LicenceAgreementAdmin(  # type: ignore[misc]
     WorkflowAdminMixin,
     admin.ModelAdmin[LicenceAgreement],
 ):
+    list_per_page = STAFF_LIST_PER_PAGE
     add_form = NewLicenceForm
     transitions = LICENCE_TRANSITIONS
     workflow_actions = LICENCE_ACTIONS
@@ -513,6 +515,8 @@ class RejectionForm(forms.Form):
 class LogoUseAdmin(UnionSearchMixin, WorkflowAdminMixin, admin.ModelAdmin[LogoUse]):  # type: ignore[misc]
     """Planned uses of the logo: staff look at the artwork and approve or reject."""
 
+    list_per_page = STAFF_LIST_PER_PAGE
+
     transitions = LOGO_USE_TRANSITIONS
     workflow_actions = {
         "approve": (_("Approve"), CommentsForm),
@@ -592,6 +596,8 @@ class LogoUseAdmin(UnionSearchMixin, WorkflowAdminMixin, admin.ModelAdmin[LogoUs
 @admin.register(LogoKitAcceptance)
 class LogoKitAcceptanceAdmin(UnionSearchMixin, admin.ModelAdmin[LogoKitAcceptance]):
     """Who accepted the rules of use of the logo before downloading the kit (a record)."""
+
+    list_per_page = STAFF_LIST_PER_PAGE
 
     list_display = ["accepted_at", "user", "licence", "ip"]
     list_select_related = ["user", "licence"]

@@ -21,7 +21,11 @@ from django_countries.filters import CountryFilter
 
 from alliance_portal import text_limits
 from alliance_portal.admin import delivery_history
-from alliance_portal.admin_filters import UnionSearchMixin, indexed_values_filter
+from alliance_portal.admin_filters import (
+    STAFF_LIST_PER_PAGE,
+    UnionSearchMixin,
+    indexed_values_filter,
+)
 from alliance_portal.admin_links import member_link, picker_request
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
@@ -65,6 +69,7 @@ class UserEditForm(UserChangeForm[User]):
 
 @admin.register(User)
 class UserAdmin(UnionSearchMixin, ExportAdminMixin, DjangoUserAdmin[User]):
+    list_per_page = STAFF_LIST_PER_PAGE
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
@@ -297,6 +302,7 @@ def country_name(record: Any) -> str:
 class ApplicationAdmin(  # type: ignore[misc]
     UnionSearchMixin, ExportAdminMixin, WorkflowAdminMixin, admin.ModelAdmin[Application]
 ):
+    list_per_page = STAFF_LIST_PER_PAGE
     form = ApplicationChecklistForm
     transitions = APPLICATION_TRANSITIONS
     workflow_actions = STAFF_ACTIONS
@@ -528,6 +534,7 @@ class MemberApplicationInline(admin.TabularInline[Application, Member]):
 
 @admin.register(Member)
 class MemberAdmin(ExportAdminMixin, admin.ModelAdmin[Member]):
+    list_per_page = STAFF_LIST_PER_PAGE
     list_display = [
         "legal_name",
         country_name,
@@ -629,6 +636,7 @@ class MemberAdmin(ExportAdminMixin, admin.ModelAdmin[Member]):
 
 @admin.register(Invitation)
 class InvitationAdmin(UnionSearchMixin, ExportAdminMixin, admin.ModelAdmin[Invitation]):
+    list_per_page = STAFF_LIST_PER_PAGE
     list_display = [
         "email",
         "member_name",

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alliance_portal.admin_filters import UnionSearchMixin
+from alliance_portal.admin_filters import STAFF_LIST_PER_PAGE, UnionSearchMixin
 from alliance_portal.admin_links import member_link
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
@@ -71,6 +71,7 @@ REVIEW_ACTIONS: dict[str, tuple[Any, Any]] = {
 
 @admin.register(KeyPerson)
 class KeyPersonAdmin(UnionSearchMixin, WorkflowAdminMixin, admin.ModelAdmin[KeyPerson]):  # type: ignore[misc]
+    list_per_page = STAFF_LIST_PER_PAGE
     transitions = PERSON_REVIEW_TRANSITIONS
     workflow_actions = REVIEW_ACTIONS
     list_display = [

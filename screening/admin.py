@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal import text_limits
+from alliance_portal.admin_filters import STAFF_LIST_PER_PAGE
 from alliance_portal.admin_links import member_link
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from members.models import User
@@ -114,6 +115,7 @@ def features_table(hit: Hit) -> str:
 
 @admin.register(Hit)
 class HitAdmin(WorkflowAdminMixin, admin.ModelAdmin[Hit]):  # type: ignore[misc]
+    list_per_page = STAFF_LIST_PER_PAGE
     transitions = HIT_TRANSITIONS
     workflow_actions = {
         "start_review": (_("Start review"), None),
@@ -304,6 +306,7 @@ class ListVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(ListEntry)
 class ListEntryAdmin(ReadOnlyAdmin):
+    list_per_page = STAFF_LIST_PER_PAGE
     list_display = [
         "caption",
         "kind",

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from alliance_portal.admin import delivery_history
-from alliance_portal.admin_filters import UnionSearchMixin
+from alliance_portal.admin_filters import STAFF_LIST_PER_PAGE, UnionSearchMixin
 from alliance_portal.admin_links import member_link
 from alliance_portal.admin_workflow import WorkflowAdminMixin
 from alliance_portal.documents import document_response
@@ -52,6 +52,7 @@ class ReportAdmin(  # type: ignore[misc]
     WorkflowAdminMixin,
     admin.ModelAdmin[Report],
 ):
+    list_per_page = STAFF_LIST_PER_PAGE
     transitions = REPORT_TRANSITIONS
     workflow_actions = {
         "acknowledge": (_("Acknowledge"), None),

@@ -29,14 +29,16 @@ from members.models import User
 from .permissions import can_see
 
 
-def due_dates(user: User, start: date, end: date) -> list[DueDate]:
-    """Due dates from ``start`` to ``end`` (inclusive) of the records this person may see."""
+def due_dates(user: User, start: date, end: date, *, limit: int = PER_KIND_LIMIT) -> list[DueDate]:
+    """Due dates from ``start`` to ``end`` (inclusive) of the records this person may see, the
+    first ``limit`` of each kind."""
     found: list[DueDate] = []
     if can_see(user, "compliance", "reviewcycle"):
         found += cycle_due_dates(
             ReviewCycle.objects.filter(status__in=AWAITING_MEMBER, due_on__range=(start, end)),
             "cycle",
             lambda pk: reverse("admin:compliance_reviewcycle_change", args=[pk]),
+            limit,
         )
     if can_see(user, "compliance", "finding"):
         found += finding_due_dates(
@@ -46,6 +48,7 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
             ),
             "finding",
             lambda pk: reverse("admin:compliance_finding_change", args=[pk]),
+            limit,
         )
     if can_see(user, "compliance", "forfeiturecase"):
         found += case_due_dates(
@@ -54,6 +57,7 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
             ),
             "case-window",
             lambda pk: reverse("admin:compliance_forfeiturecase_change", args=[pk]),
+            limit,
         )
     if can_see(user, "licensing", "licenceagreement"):
         found += licence_end_dates(
@@ -63,6 +67,7 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
             ),
             "licence-end",
             lambda pk: reverse("admin:licensing_licenceagreement_change", args=[pk]),
+            limit,
         )
     if can_see(user, "compliance", "compliancecertificate"):
         certificates = ComplianceCertificate.objects.filter(
@@ -79,6 +84,6 @@ def due_dates(user: User, start: date, end: date) -> list[DueDate]:
                 str(cert.member),
                 reverse("admin:compliance_compliancecertificate_change", args=[cert.pk]),
             )
-            for cert in certificates.order_by("valid_until", "pk")[:PER_KIND_LIMIT]
+            for cert in certificates.order_by("valid_until", "pk")[:limit]
         ]
     return sorted(found, key=lambda d: (d.day, d.kind, d.uid))

@@ -6,12 +6,14 @@ from statistics import median
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.core.cache import cache
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from compliance.models import CycleStatus, Finding, Grade, ReviewCycle, Severity, Submission
+from compliance.models import CycleStatus, Finding, Grade, ReviewCycle, Severity
 from licensing.models import LicenceAgreement, LicenceStatus
 from members.models import Application, ApplicationStatus, Member
 
@@ -162,9 +164,14 @@ def days_to_decide(today: date) -> Figure:
 def overdue_cycles_by_month(today: date) -> Figure:
     """Cycles past their due date at each month's end and not yet submitted by then."""
     ends = _month_ends(today, MONTHS)
-    first_submitted = Submission.objects.filter(cycle=OuterRef("pk")).order_by("submitted_at")
-    cycles = ReviewCycle.objects.annotate(
-        first_submitted=Subquery(first_submitted.values("submitted_at")[:1])
+    decided = [CycleStatus.ACCEPTED, CycleStatus.REJECTED]
+    # Only cycles that can be overdue at one of the month ends: due before the last, not decided
+    # before the first. Each one's first submission is found by one grouped join, not a
+    # lookup per cycle (1.3 s at 100,000 cycles).
+    cycles = (
+        ReviewCycle.objects.filter(due_on__lt=ends[-1])
+        .exclude(status__in=decided, decided_at__lt=_day_start(ends[0] + timedelta(days=1)))
+        .annotate(first_submitted=Min("submissions__submitted_at"))
     )
     aggregates = {}
     for i, end in enumerate(ends):
@@ -173,7 +180,7 @@ def overdue_cycles_by_month(today: date) -> Figure:
             "pk",
             filter=Q(due_on__lt=end, opened_at__lt=end_at)
             & (Q(first_submitted__isnull=True) | Q(first_submitted__gte=end_at))
-            & ~Q(status__in=[CycleStatus.ACCEPTED, CycleStatus.REJECTED], decided_at__lt=end_at),
+            & ~Q(status__in=decided, decided_at__lt=end_at),
         )
     counts = cycles.aggregate(**aggregates)
     return Figure(
@@ -225,3 +232,24 @@ def chart_figures() -> list[Figure]:
         overdue_cycles_by_month(today),
         findings_by_section(today),
     ]
+
+
+@dataclass
+class Charts:
+    figures: list[Figure]
+    computed_at: datetime
+
+
+def charts() -> Charts:
+    """The figures, computed at most once every ``ALLIANCE_CHARTS_CACHE_SECONDS`` per language
+    (their labels are translated) and day: aggregates over every member and cycle, which staff
+    read as trends."""
+    seconds = settings.ALLIANCE_CHARTS_CACHE_SECONDS
+    key = f"workbench-charts:{get_language()}:{timezone.localdate().isoformat()}"
+    found = cache.get(key) if seconds else None
+    if isinstance(found, Charts):
+        return found
+    fresh = Charts(figures=chart_figures(), computed_at=timezone.now())
+    if seconds:
+        cache.set(key, fresh, timeout=seconds)
+    return fresh

@@ -8,7 +8,7 @@ rows (one more is read to know whether there are more), and the audit trail is r
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
 from alliance_portal.models import AuditEvent, OutboxMessage
@@ -145,25 +145,35 @@ def _ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return refs
 
 
-def _about(model: type[Any], queryset: QuerySet[Any]) -> Q:
-    return Q(target_type=model._meta.label_lower, target_id__in=_ids(queryset))
+def _about(model: type[Any], queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return AuditEvent.objects.filter(
+        target_type=model._meta.label_lower, target_id__in=_ids(queryset)
+    ).values("pk")
 
 
 def member_audit_events(member: Member) -> QuerySet[AuditEvent]:
     """Every audit event about the member or one of its records: its applications, team,
-    licences, review cycles, findings, cases, certificates and auditor grants."""
+    licences, review cycles, findings, cases, certificates and auditor grants.
+
+    Each kind of record is read apart, by its index, and the events kept are their union: with
+    the kinds OR-ed in one condition PostgreSQL walked the whole log from its newest event to
+    fill a page (1.4 s at 2 million events)."""
+    about_member = AuditEvent.objects.filter(
+        target_type=Member._meta.label_lower, target_id=str(member.pk)
+    ).values("pk")
     return AuditEvent.objects.filter(
-        Q(target_type=Member._meta.label_lower, target_id=str(member.pk))
-        | _about(Application, Application.objects.filter(member=member))
-        | _about(Membership, Membership.objects.filter(member=member))
-        | _about(KeyPerson, KeyPerson.objects.filter(member=member))
-        | _about(Invitation, Invitation.objects.filter(member=member))
-        | _about(LicenceAgreement, LicenceAgreement.objects.filter(member=member))
-        | _about(ReviewCycle, ReviewCycle.objects.filter(member=member))
-        | _about(Finding, Finding.objects.filter(cycle__member=member))
-        | _about(ForfeitureCase, ForfeitureCase.objects.filter(licence__member=member))
-        | _about(ComplianceCertificate, ComplianceCertificate.objects.filter(member=member))
-        | _about(AuditorGrant, AuditorGrant.objects.filter(member=member))
+        pk__in=about_member.union(
+            _about(Application, Application.objects.filter(member=member)),
+            _about(Membership, Membership.objects.filter(member=member)),
+            _about(KeyPerson, KeyPerson.objects.filter(member=member)),
+            _about(Invitation, Invitation.objects.filter(member=member)),
+            _about(LicenceAgreement, LicenceAgreement.objects.filter(member=member)),
+            _about(ReviewCycle, ReviewCycle.objects.filter(member=member)),
+            _about(Finding, Finding.objects.filter(cycle__member=member)),
+            _about(ForfeitureCase, ForfeitureCase.objects.filter(licence__member=member)),
+            _about(ComplianceCertificate, ComplianceCertificate.objects.filter(member=member)),
+            _about(AuditorGrant, AuditorGrant.objects.filter(member=member)),
+        )
     )
 
 

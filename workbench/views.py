@@ -1,6 +1,7 @@
 """Staff pages of the workbench: the home's queues (shown on the admin index), the charts,
 the calendar of due dates and its personal ICS feed."""
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,8 @@ from .models import CalendarToken
 from .permissions import can_use_workbench
 
 MAX_WEEKS = 52
+# Dates of each kind the calendar page lists (the feed gives calendar applications more).
+CALENDAR_PER_KIND = 100
 
 
 def _staff(request: HttpRequest) -> User:
@@ -58,7 +61,8 @@ def charts(request: HttpRequest) -> TemplateResponse:
         request,
         "workbench/charts.html",
         _("Charts and figures"),
-        figures=selectors_charts.chart_figures(),
+        charts=selectors_charts.charts(),
+        charts_minutes=settings.ALLIANCE_CHARTS_CACHE_SECONDS // 60,
     )
 
 
@@ -74,11 +78,25 @@ def calendar(request: HttpRequest, *, feed_url: str = "") -> TemplateResponse:
     user = _staff(request)
     today = timezone.localdate()
     weeks = _weeks(request)
+    # One more of each kind than shown: whether more fall due than the page lists.
+    read = selectors_calendar.due_dates(
+        user, today, today + timedelta(weeks=weeks), limit=CALENDAR_PER_KIND + 1
+    )
+    seen: Counter[str] = Counter()
+    dates, truncated = [], set()
+    for due in read:
+        seen[due.kind] += 1
+        if seen[due.kind] > CALENDAR_PER_KIND:
+            truncated.add(due.kind_label)
+        else:
+            dates.append(due)
     return _page(
         request,
         "workbench/calendar.html",
         _("Calendar of due dates"),
-        dates=selectors_calendar.due_dates(user, today, today + timedelta(weeks=weeks)),
+        dates=dates,
+        truncated=sorted(truncated),
+        per_kind=CALENDAR_PER_KIND,
         weeks=weeks,
         today=today,
         live_token=CalendarToken.objects.filter(user=user, revoked_at__isnull=True).first(),

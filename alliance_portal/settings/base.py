@@ -118,6 +118,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The planner's price of reading a page out of order. PostgreSQL's 4 assumes spinning
+    # disks: with it the planner read all 100,000 members rather than their trigram index to
+    # count a search (143 ms instead of 17). 1.1 suits SSD storage or a cached database.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        filter(
+            None,
+            [
+                _options.get("options", ""),
+                f"-c random_page_cost={env.float('DATABASE_RANDOM_PAGE_COST', default=1.1)}",
+            ],
+        )
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -394,6 +408,8 @@ ALLIANCE_APPLICATION_REVIEW_MAX_DAYS = 90
 ALLIANCE_APPLICATION_REVIEW_WARN_DAYS = env.int("ALLIANCE_APPLICATION_REVIEW_WARN_DAYS", default=20)
 # How many weeks ahead the staff calendar page looks by default.
 ALLIANCE_CALENDAR_WEEKS = env.int("ALLIANCE_CALENDAR_WEEKS", default=8)
+# Seconds the workbench's charts are kept before their figures are computed again (0: always).
+ALLIANCE_CHARTS_CACHE_SECONDS = env.int("ALLIANCE_CHARTS_CACHE_SECONDS", default=600)
 ALLIANCE_INVITATION_DAYS = 7
 # A licence runs for up to three years from its signature.
 ALLIANCE_LICENCE_TERM_YEARS = env.int("ALLIANCE_LICENCE_TERM_YEARS", default=3)

@@ -177,3 +177,16 @@ def test_make_run_hands_its_port_to_the_settings(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8401"
+
+
+@pytest.mark.django_db
+def test_postgresql_plans_for_ssd_storage():
+    """Each connection prices random page reads for SSDs, so the planner reads a trigram
+    index rather than a whole table to count a search."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert float(cursor.fetchone()[0]) == 1.1

@@ -157,3 +157,33 @@ def test_the_weeks_parameter_is_bounded(client):
     assert client.get(reverse("workbench:calendar"), {"weeks": "x"}).context["weeks"] == 8
     assert client.get(reverse("workbench:calendar"), {"weeks": "9999"}).context["weeks"] == 52
     assert client.get(reverse("workbench:calendar"), {"weeks": "-3"}).context["weeks"] == 1
+
+
+def test_the_page_lists_a_bounded_number_per_kind_and_says_when_more_fall_due(client, monkeypatch):
+    from workbench import views
+
+    monkeypatch.setattr(views, "CALENDAR_PER_KIND", 2)
+    staff = UserFactory(staff=True)
+    cycle = cycle_for("accepted")
+    for days in (3, 4, 5):
+        Finding.objects.create(
+            cycle=cycle,
+            severity="minor",
+            description="d",
+            corrective_action="a",
+            due_on=timezone.localdate() + timedelta(days=days),
+            raised_by=staff,
+        )
+    login_with_mfa(client, staff)
+    page = client.get(reverse("workbench:calendar"))
+    findings = [d for d in page.context["dates"] if d.kind == "finding"]
+    assert [d.day for d in findings] == [
+        timezone.localdate() + timedelta(days=3),
+        timezone.localdate() + timedelta(days=4),
+    ]
+    assert 'id="calendar-truncated"' in page.content.decode()
+    assert "Corrective action due" in page.context["truncated"]
+
+    monkeypatch.setattr(views, "CALENDAR_PER_KIND", 3)
+    page = client.get(reverse("workbench:calendar"))
+    assert 'id="calendar-truncated"' not in page.content.decode()

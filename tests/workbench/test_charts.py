@@ -104,7 +104,8 @@ def test_median_days_to_decide_against_the_target():
     assert median == 20.0 and target == 30
 
 
-def test_the_page_is_for_staff_draws_from_json_and_costs_the_same_queries(client):
+def test_the_page_is_for_staff_draws_from_json_and_costs_the_same_queries(client, settings):
+    settings.ALLIANCE_CHARTS_CACHE_SECONDS = 0  # the figures' own queries, computed each time
     login_with_mfa(client, UserFactory())
     response = client.get(reverse("workbench:charts"))
     assert response.status_code == 302 and "/login/" in response["Location"]
@@ -127,3 +128,32 @@ def test_the_page_is_for_staff_draws_from_json_and_costs_the_same_queries(client
         data = json.loads(page.xpath(f'//script[@id="data-{key}"]/text()')[0])
         assert "labels" in data and data["series"]
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_the_figures_are_kept_for_a_while_per_language(client, settings):
+    """Aggregates over every member: computed once per ALLIANCE_CHARTS_CACHE_SECONDS, per
+    language; the page says when."""
+    settings.ALLIANCE_CHARTS_CACHE_SECONDS = 600
+    licence_in("active")
+
+    def active() -> int:
+        (figure,) = [f for f in selectors_charts.charts().figures if f.key == "members"]
+        values = dict(zip(figure.labels, figure.series[0]["values"], strict=True))
+        return int(values["Active"])
+
+    assert active() == 1
+    licence_in("active")
+    with CaptureQueriesContext(connection) as queries:
+        assert active() == 1  # kept
+    assert len(queries) == 0
+    settings.ALLIANCE_CHARTS_CACHE_SECONDS = 0
+    assert active() == 2  # computed again
+
+    settings.ALLIANCE_CHARTS_CACHE_SECONDS = 600
+    login_with_mfa(client, UserFactory(staff=True))
+    english = client.get(reverse("workbench:charts"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Members by licence status" in english.content.decode()
+    assert "they are computed again after 10 minutes" in english.content.decode()
+    client.cookies["django_language"] = "ru"
+    russian = client.get(reverse("workbench:charts"), HTTP_ACCEPT_LANGUAGE="ru")
+    assert "Members by licence status" not in russian.content.decode()
