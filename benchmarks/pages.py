@@ -289,7 +289,7 @@ def main() -> None:
 
 def record_results(by_size, growth) -> None:
     """The figures for `make bench`'s table: each page's multiple of the anchor at each size,
-    whether its queries and body stay the same from the smallest size to the largest, the
+    whether its queries and body do not grow from the smallest size to the largest, the
     slowest request, and the worker's growth over the run."""
     sizes = sorted(by_size)
     for page in PAGES[1:]:
@@ -309,8 +309,9 @@ def record_results(by_size, growth) -> None:
                 "pages",
                 f"{page.label}: queries and body {sizes[0]:,} -> {sizes[-1]:,} members",
                 f"{first[4]} -> {last[4]} queries, {first[3] / 1024:.1f} -> {last[3] / 1024:.1f} KB",
-                "same queries, body not growing",
-                first[4] == last[4] and body_growth < 1.1,
+                "queries and body not growing",
+                # Fewer is fine: a list counted exactly when small takes the estimate when large.
+                last[4] <= first[4] and body_growth < 1.1,
             )
     for size in sizes:
         for page in EXPORTS:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -183,9 +183,10 @@ def _queue(
     age_field: str,
     owned: bool = True,
 ) -> Queue:
-    """Count and oldest item of one queue: an aggregate and the oldest row, two queries."""
-    count = rows.count()
-    oldest = _first(rows, age_field) if count else None
+    """Count and oldest item of one queue, in one query: the oldest row carries the number of
+    rows the filter keeps (``COUNT(*) OVER ()`` is taken before the LIMIT)."""
+    oldest = _first(rows.annotate(queue_length=Window(Count("pk"))), age_field)
+    count = oldest.queue_length if oldest is not None else 0
     return Queue(
         key=key,
         title=title,

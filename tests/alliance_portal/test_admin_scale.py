@@ -354,3 +354,27 @@ def test_staff_lists_show_fifty_rows_a_page(client, staff_user):
         "compliance.ComplianceCertificate",
         "compliance.ReviewCycle",
     } <= paged
+
+
+@pytest.mark.django_db
+def test_the_document_list_offers_the_allowed_extensions_without_reading_the_table(
+    client, staff_user
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from alliance_portal.documents import document_store
+    from tests.files import pdf_bytes
+
+    document_store(actor=staff_user, uploaded_file=SimpleUploadedFile("a.pdf", pdf_bytes()))
+    login_with_mfa(client, staff_user)
+    documents = reverse("admin:alliance_portal_document_changelist")
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(documents)
+    assert not [q for q in queries if "DISTINCT" in q["sql"]]
+    html = page.content.decode()
+    for extension in ("docx", "jpg", "pdf", "png", "xlsx"):
+        assert f"?extension__exact={extension}" in html
+    assert len(client.get(documents, {"extension__exact": "pdf"}).context["cl"].result_list) == 1
+    assert not client.get(documents, {"extension__exact": "png"}).context["cl"].result_list
