@@ -309,3 +309,24 @@ def test_ageing_against_the_target_and_its_extension(days, extended_by, level):
     assert (row.days, row.level) == (days, level)
     # The aggregate counts agree with the row's colour.
     assert (queue.amber, queue.red) == (int(level == "amber"), int(level == "red"))
+
+
+def test_the_home_builds_the_list_of_apps_once(client, monkeypatch):
+    """The index lists the apps and its navigation shows them again: one build per request."""
+    from workbench import admin as workbench_admin
+
+    builds = []
+    stock = workbench_admin._stock_app_list
+
+    def counted(request, app_label=None):
+        builds.append(app_label)
+        return stock(request, app_label)
+
+    monkeypatch.setattr(workbench_admin, "_stock_app_list", counted)
+    login_with_mfa(client, decider())
+    page = client.get(reverse("admin:index"))
+    assert builds == [None]
+    # Both places still list the apps the person may see.
+    assert page.content.decode().count(reverse("admin:compliance_reviewcycle_changelist")) >= 2
+    client.get(reverse("admin:index"))
+    assert builds == [None, None]  # per request, not kept across requests
