@@ -5,10 +5,13 @@ rows (one more is read to know whether there are more), and the audit trail is r
 ``TIMELINE_PAGE`` events, older pages by keyset (``before`` a sequence number).
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import CharField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from alliance_portal.models import AuditEvent, OutboxMessage
@@ -146,9 +149,42 @@ def _ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def _about(model: type[Any], queryset: QuerySet[Any]) -> QuerySet[Any]:
-    return AuditEvent.objects.filter(
-        target_type=model._meta.label_lower, target_id__in=_ids(queryset)
-    ).values("pk")
+    return (
+        AuditEvent.objects.filter(target_type=model._meta.label_lower, target_id__in=_ids(queryset))
+        .values("pk")
+        .order_by()
+    )
+
+
+def _events_about(member_id: int) -> QuerySet[Any]:
+    """The ids of the events about the member or one of its records, one query per kind."""
+    about_member = (
+        AuditEvent.objects.filter(target_type=Member._meta.label_lower, target_id=str(member_id))
+        .values("pk")
+        .order_by()
+    )
+    return about_member.union(
+        _about(Application, Application.objects.filter(member=member_id)),
+        _about(Membership, Membership.objects.filter(member=member_id)),
+        _about(KeyPerson, KeyPerson.objects.filter(member=member_id)),
+        _about(Invitation, Invitation.objects.filter(member=member_id)),
+        _about(LicenceAgreement, LicenceAgreement.objects.filter(member=member_id)),
+        _about(ReviewCycle, ReviewCycle.objects.filter(member=member_id)),
+        _about(Finding, Finding.objects.filter(cycle__member=member_id)),
+        _about(ForfeitureCase, ForfeitureCase.objects.filter(licence__member=member_id)),
+        _about(ComplianceCertificate, ComplianceCertificate.objects.filter(member=member_id)),
+        _about(AuditorGrant, AuditorGrant.objects.filter(member=member_id)),
+    )
+
+
+# A member id no member has: the union is compiled once for it, and each view puts the
+# member's own id where it stands among the parameters.
+_ANY_MEMBER = -7_319_004_211
+
+
+@functools.cache
+def _events_about_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    return _events_about(_ANY_MEMBER).query.sql_with_params()
 
 
 def member_audit_events(member: Member) -> QuerySet[AuditEvent]:
@@ -157,23 +193,13 @@ def member_audit_events(member: Member) -> QuerySet[AuditEvent]:
 
     Each kind of record is read apart, by its index, and the events kept are their union: with
     the kinds OR-ed in one condition PostgreSQL walked the whole log from its newest event to
-    fill a page (1.4 s at 2 million events)."""
-    about_member = AuditEvent.objects.filter(
-        target_type=Member._meta.label_lower, target_id=str(member.pk)
-    ).values("pk")
+    fill a page (1.4 s at 2 million events). The union is compiled once per process (building
+    its eleven queries took 5 ms a view)."""
+    sql, params = _events_about_sql(connection.vendor)
+    own = {_ANY_MEMBER: member.pk, str(_ANY_MEMBER): str(member.pk)}
     return AuditEvent.objects.filter(
-        pk__in=about_member.union(
-            _about(Application, Application.objects.filter(member=member)),
-            _about(Membership, Membership.objects.filter(member=member)),
-            _about(KeyPerson, KeyPerson.objects.filter(member=member)),
-            _about(Invitation, Invitation.objects.filter(member=member)),
-            _about(LicenceAgreement, LicenceAgreement.objects.filter(member=member)),
-            _about(ReviewCycle, ReviewCycle.objects.filter(member=member)),
-            _about(Finding, Finding.objects.filter(cycle__member=member)),
-            _about(ForfeitureCase, ForfeitureCase.objects.filter(licence__member=member)),
-            _about(ComplianceCertificate, ComplianceCertificate.objects.filter(member=member)),
-            _about(AuditorGrant, AuditorGrant.objects.filter(member=member)),
-        )
+        # The SQL is the ORM's own, compiled above; only the parameters change.
+        pk__in=RawSQL(sql, tuple(own.get(value, value) for value in params))  # noqa: S611
     )
 
 
