@@ -80,9 +80,12 @@ def _application_documents(rows: list[Any]) -> Scope:
 def _documents(rows: list[Any]) -> Scope:
     """The companies holding these documents (a new one is held by none yet)."""
     ids = [row.pk for row in rows]
-    holders = MemberDocument.objects.filter(document_id__in=ids).values_list("member_id")
-    evidence = AnswerEvidence.objects.filter(document_id__in=ids).values_list(
-        "answer__cycle__member_id"
+    # Unordered: SQLite refuses an ordered part of a UNION (MemberDocument has an ordering).
+    holders = MemberDocument.objects.filter(document_id__in=ids).order_by().values_list("member_id")
+    evidence = (
+        AnswerEvidence.objects.filter(document_id__in=ids)
+        .order_by()
+        .values_list("answer__cycle__member_id")
     )
     return _members(member_id for (member_id,) in holders.union(evidence))
 

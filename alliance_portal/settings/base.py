@@ -238,9 +238,6 @@ ALLIANCE_OIDC_GROUP_MAP: dict[str, str] = env.dict("ALLIANCE_OIDC_GROUP_MAP", de
 ALLIANCE_REQUIRE_MFA = env.bool("ALLIANCE_REQUIRE_MFA", default=True)
 ALLIANCE_MFA_PROTECTED_PATHS = ("/admin/", "/auditor/")
 
-# Sessions are kept in the database and read through the cache: a signed-in request does not
-# query the database for its session (while Redis is down, the database answers).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 # Staff and auditors are also signed out after this many minutes without a request.

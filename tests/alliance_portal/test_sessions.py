@@ -94,15 +94,3 @@ class TestStaffIdleTimeout:
         clock.move(minutes=31)
         assert client.get(url).status_code == 200
         assert _signed_in(client)
-
-
-@pytest.mark.django_db
-def test_a_signed_in_request_reads_its_session_from_the_cache(client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.force_login(UserFactory())
-    client.get("/portal/")
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/portal/").status_code == 200
-    assert not [q for q in queries if "django_session" in q["sql"]]

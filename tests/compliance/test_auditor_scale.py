@@ -94,7 +94,7 @@ class TestMembersList:
     ):
         members(5)
         client.get(MEMBERS)  # the session's first queries
-        with django_assert_num_queries(10) as at_5:
+        with django_assert_num_queries(11) as at_5:
             client.get(MEMBERS)
         members(55, start=5)
         with django_assert_num_queries(len(at_5.captured_queries)):
@@ -154,7 +154,7 @@ class TestCsvExport:
     ):
         members(5)
         client.get(MEMBERS)
-        with django_assert_num_queries(8) as at_5:
+        with django_assert_num_queries(9) as at_5:
             assert len(csv_rows(client.get(CSV))) == 6
         members(55, start=5)
         with django_assert_num_queries(len(at_5.captured_queries)):
