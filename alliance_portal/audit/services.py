@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from alliance_portal.models import AuditEvent
 
-from .chain import audit_chain_extend
+from .chain import HASHED, audit_chain_extend
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -127,17 +127,8 @@ def _event(
     )
 
 
-_COLUMNS = (
-    "created_at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "payload",
-    "ip",
-)
+# A row's content is exactly what its hash covers: one list of columns for both.
+_COLUMNS = HASHED
 # Double quotes name a column in PostgreSQL and SQLite alike; the names are the model's own.
 _INSERT_SQL = 'INSERT INTO "{table}" ({columns}) VALUES ({values}) RETURNING "id"'.format(  # noqa: S608
     table=AuditEvent._meta.db_table,
